@@ -1,0 +1,151 @@
+"""The one catalogue of GreenKube metric names, types, help texts and labels.
+
+Every other part (exporter, query API, rules tests, dashboards) imports names from here,
+so a metric name is written exactly once.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class MetricDef:
+    name: str
+    kind: str  # "counter" | "gauge"
+    help: str
+    labels: tuple[str, ...]
+
+
+POD_LABELS = ("namespace", "pod", "node")
+
+POD_ENERGY = MetricDef(
+    "greenkube_pod_energy_joules_total", "counter",
+    "Estimated IT energy used by the pod in joules (CCF power model: per-vCPU min/max watts, memory watts), "
+    "before PUE; power is rate() of this.",
+    POD_LABELS,
+)
+POD_CO2E = MetricDef(
+    "greenkube_pod_co2e_grams_total", "counter",
+    "Estimated operational emissions of the pod in grams CO2-equivalent: energy x PUE x grid intensity of "
+    "the node's grid zone (Electricity Maps, Ember or a configured default).",
+    POD_LABELS,
+)
+POD_EMBODIED_CO2E = MetricDef(
+    "greenkube_pod_embodied_co2e_grams_total", "counter",
+    "Estimated embodied emissions of the pod's hardware share in grams CO2-equivalent (CCF embodied "
+    "coefficients amortised over 4 years, shared by max(request, usage) CPU).",
+    POD_LABELS,
+)
+POD_COST = MetricDef(
+    "greenkube_pod_cost_total", "counter",
+    "Estimated cost of the pod in the configured currency (see greenkube_build_info) from the OpenCost "
+    "allocation model: max(request, usage) x price per vCPU-hour and per GiB-hour.",
+    POD_LABELS,
+)
+POD_CPU_USAGE = MetricDef(
+    "greenkube_pod_cpu_usage_cores", "gauge",
+    "CPU used by the pod in cores (rate of cAdvisor container_cpu_usage_seconds_total).",
+    POD_LABELS,
+)
+POD_CPU_REQUEST = MetricDef(
+    "greenkube_pod_cpu_request_cores", "gauge",
+    "CPU requested by the pod in cores (kube-state-metrics); absent when requests are unknown.",
+    POD_LABELS,
+)
+POD_MEMORY_USAGE = MetricDef(
+    "greenkube_pod_memory_usage_bytes", "gauge",
+    "Memory working set of the pod in bytes (cAdvisor container_memory_working_set_bytes).",
+    POD_LABELS,
+)
+POD_MEMORY_REQUEST = MetricDef(
+    "greenkube_pod_memory_request_bytes", "gauge",
+    "Memory requested by the pod in bytes (kube-state-metrics); absent when requests are unknown.",
+    POD_LABELS,
+)
+POD_INFO = MetricDef(
+    "greenkube_pod_info", "gauge",
+    "Pod facts, always 1: owner kind and name, UID, and whether its requests are known.",
+    ("namespace", "pod", "node", "uid", "owner_kind", "owner_name", "requests_known"),
+)
+
+POD_COUNTERS = (POD_ENERGY, POD_CO2E, POD_EMBODIED_CO2E, POD_COST)
+POD_GAUGES = (POD_CPU_USAGE, POD_CPU_REQUEST, POD_MEMORY_USAGE, POD_MEMORY_REQUEST)
+
+NODE_INFO = MetricDef(
+    "greenkube_node_info", "gauge",
+    "Node facts and the source of each estimate, always 1 (power_source, intensity_source, "
+    "embodied_source, price_source say how the numbers were made).",
+    ("node", "provider", "instance_type", "region", "zone", "grid_zone", "arch",
+     "power_source", "intensity_source", "embodied_source", "price_source", "idle_attribution"),
+)
+NODE_CPU_CAPACITY = MetricDef(
+    "greenkube_node_cpu_capacity_cores", "gauge",
+    "CPU capacity of the node in cores (vCPU) from the Kubernetes API.", ("node",),
+)
+NODE_MEMORY_CAPACITY = MetricDef(
+    "greenkube_node_memory_capacity_bytes", "gauge",
+    "Memory capacity of the node in bytes from the Kubernetes API.", ("node",),
+)
+NODE_PUE = MetricDef(
+    "greenkube_node_pue_ratio", "gauge",
+    "Power usage effectiveness applied to the node's energy (CCF provider averages, region overrides or "
+    "configured).", ("node",),
+)
+NODE_UNALLOCATED_ENERGY = MetricDef(
+    "greenkube_node_unallocated_energy_joules_total", "counter",
+    "Estimated idle energy of the node in joules that no pod is attributed (CPU nobody requested), before PUE.",
+    ("node",),
+)
+NODE_UNALLOCATED_CO2E = MetricDef(
+    "greenkube_node_unallocated_co2e_grams_total", "counter",
+    "Estimated operational emissions in grams CO2-equivalent of the node's unallocated idle energy.",
+    ("node",),
+)
+NODE_EMBODIED_CO2E_RATE = MetricDef(
+    "greenkube_node_embodied_co2e_grams_per_second", "gauge",
+    "Embodied emissions of the whole node in grams CO2-equivalent per second (total embodied over 4 years).",
+    ("node",),
+)
+
+GRID_INTENSITY = MetricDef(
+    "greenkube_grid_intensity_grams_per_kilowatt_hour", "gauge",
+    "Carbon intensity of a grid zone in grams CO2-equivalent per kWh, with its source "
+    "(electricitymaps live, table of yearly averages, or default).",
+    ("zone", "source"),
+)
+
+BUILD_INFO = MetricDef(
+    "greenkube_build_info", "gauge",
+    "GreenKube build facts, always 1; currency names the unit of every cost metric.",
+    ("version", "currency"),
+)
+CYCLE_DURATION = MetricDef(
+    "greenkube_cycle_duration_seconds", "gauge",
+    "Wall time of the last exporter cycle in seconds.", (),
+)
+LAST_SUCCESS = MetricDef(
+    "greenkube_last_success_timestamp_seconds", "gauge",
+    "Unix time in seconds of the last cycle whose required inputs all answered.", (),
+)
+SOURCE_UP = MetricDef(
+    "greenkube_source_up", "gauge",
+    "1 when the named input source answered in the last cycle, 0 when it failed, per source.",
+    ("source",),
+)
+ERRORS = MetricDef(
+    "greenkube_errors_total", "counter",
+    "Errors met by the exporter, by reason (source failures, dropped NaN/Inf/negative samples).",
+    ("reason",),
+)
+PODS_TRACKED = MetricDef(
+    "greenkube_pods", "gauge",
+    "Number of pods the exporter currently estimates.", (),
+)
+
+SELF_METRICS = (BUILD_INFO, CYCLE_DURATION, LAST_SUCCESS, SOURCE_UP, ERRORS, PODS_TRACKED)
+
+# Names of the input sources reported by greenkube_source_up.
+SOURCE_PROMETHEUS = "prometheus"
+SOURCE_KUBE_STATE_METRICS = "kube_state_metrics"
+SOURCE_KUBERNETES = "kubernetes"
+SOURCE_ELECTRICITY_MAPS = "electricity_maps"
+SOURCE_OPENCOST = "opencost"

@@ -1,0 +1,59 @@
+"""Plain value types the estimation model reads. Pure: no I/O, no settings."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class NodeCoefficients:
+    """Everything the model needs to know about one node, each value with its source.
+
+    Watts are per vCPU, PUE is a ratio >= 1, intensity is g CO2e per kWh, embodied is the
+    node's total embodied kg CO2e, prices are per vCPU-hour and per GiB-hour.
+    """
+
+    vcpu: float
+    memory_bytes: float
+    min_watts_per_vcpu: float
+    max_watts_per_vcpu: float
+    power_source: str
+    pue: float
+    intensity_g_per_kwh: float
+    intensity_source: str
+    grid_zone: str
+    embodied_kg: float
+    embodied_source: str
+    cpu_price_per_vcpu_hour: float
+    ram_price_per_gib_hour: float
+    price_source: str
+
+
+@dataclass(slots=True)
+class PodInputs:
+    """Measured usage and requests of one pod. Requests are None when unknown."""
+
+    cpu_cores: float
+    memory_bytes: float
+    cpu_request_cores: float | None = None
+    memory_request_bytes: float | None = None
+    # Extra power drawn by the pod's GPUs and volumes in watts, from gpu_power_watts() and
+    # storage_power_watts(); 0 until a source feeds them.
+    accelerator_watts: float = 0.0
+    storage_watts: float = 0.0
+
+
+@dataclass(slots=True)
+class PodRates:
+    """Per-second rates for one pod: watts (IT power, before PUE), g/s, currency/s."""
+
+    watts: float
+    co2e_grams_per_second: float
+    embodied_grams_per_second: float
+    cost_per_second: float
+
+
+@dataclass(slots=True)
+class NodeRates:
+    """Per-pod rates of one node, in input order, plus what no pod is attributed."""
+
+    pods: list[PodRates]
+    unallocated: PodRates
