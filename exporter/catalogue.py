@@ -100,11 +100,26 @@ NODE_UNALLOCATED_CO2E = MetricDef(
     "Estimated operational emissions in grams CO2-equivalent of the node's unallocated idle energy.",
     ("node",),
 )
-NODE_EMBODIED_CO2E_RATE = MetricDef(
-    "greenkube_node_embodied_co2e_grams_per_second", "gauge",
-    "Embodied emissions of the whole node in grams CO2-equivalent per second (total embodied over 4 years).",
+NODE_UNALLOCATED_EMBODIED_CO2E = MetricDef(
+    "greenkube_node_unallocated_embodied_co2e_grams_total", "counter",
+    "Estimated embodied emissions in grams CO2-equivalent of the node share no pod holds (CCF, 4-year life).",
     ("node",),
 )
+NODE_UNALLOCATED_COST = MetricDef(
+    "greenkube_node_unallocated_cost_total", "counter",
+    "Estimated cost in the configured currency of node CPU and memory no pod holds (OpenCost idle).",
+    ("node",),
+)
+
+# Pod counter and the node counter holding its unallocated remainder: cluster total = sum of both.
+UNALLOCATED_OF = {
+    POD_ENERGY.name: NODE_UNALLOCATED_ENERGY,
+    POD_CO2E.name: NODE_UNALLOCATED_CO2E,
+    POD_EMBODIED_CO2E.name: NODE_UNALLOCATED_EMBODIED_CO2E,
+    POD_COST.name: NODE_UNALLOCATED_COST,
+}
+NODE_COUNTERS = tuple(UNALLOCATED_OF.values())
+NODE_GAUGES = (NODE_CPU_CAPACITY, NODE_MEMORY_CAPACITY, NODE_PUE)
 
 GRID_INTENSITY = MetricDef(
     "greenkube_grid_intensity_grams_per_kilowatt_hour", "gauge",

@@ -1,0 +1,119 @@
+"""The `greenkube` command: `exporter`, `api` and `demo`."""
+
+import argparse
+import asyncio
+import json
+import logging
+import signal
+import sys
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+from exporter.config import ConfigError, ExporterSettings, load_settings
+
+log = logging.getLogger("greenkube")
+
+
+class _JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {"time": self.formatTime(record), "level": record.levelname, "logger": record.name,
+                 "message": record.getMessage()}
+        for key in ("namespace", "pod", "node"):
+            if hasattr(record, key):
+                entry[key] = getattr(record, key)
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry)
+
+
+def setup_logging(level: str, as_json: bool) -> None:
+    """One handler on stderr; JSON lines when GREENKUBE_LOG_JSON is true."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(_JsonFormatter() if as_json else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("greenkube")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+
+
+def run_until_signal(main: Callable[[asyncio.Event], Coroutine[Any, Any, None]]) -> None:
+    """Run `main(stop)` and set `stop` on SIGINT or SIGTERM."""
+
+    async def runner() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await main(stop)
+
+    asyncio.run(runner())
+
+
+def _exporter(args: argparse.Namespace) -> None:
+    from exporter.service import serve
+
+    settings = load_settings(ExporterSettings, args.config)
+    setup_logging(settings.log_level, settings.log_json)
+    run_until_signal(lambda stop: serve(settings, stop))
+
+
+def _api(args: argparse.Namespace) -> None:
+    from queryapi.app import serve as serve_api
+    from queryapi.config import ApiSettings
+
+    settings = load_settings(ApiSettings, args.config)
+    setup_logging(settings.log_level, settings.log_json)
+    run_until_signal(lambda stop: serve_api(settings, stop))
+
+
+def _demo(args: argparse.Namespace) -> None:
+    from exporter.demo.runner import run_demo
+
+    setup_logging("INFO", False)
+    run_demo(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="greenkube", description="Energy, carbon and cost of Kubernetes workloads, stored in Prometheus."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    config_help = "YAML file of settings (GREENKUBE_* environment variables override it)"
+
+    exporter = commands.add_parser("exporter", help="estimate per-pod energy, carbon and cost; serve /metrics",
+                                   description="Run the exporter: read Prometheus and Kubernetes every cycle, "
+                                               "estimate, and expose the results on /metrics.")
+    exporter.add_argument("--config", type=Path, help=config_help)
+    exporter.set_defaults(run=_exporter)
+
+    api = commands.add_parser("api", help="serve the /api/v1 REST API over PromQL",
+                              description="Run the query API: answer /api/v1 by querying Prometheus.")
+    api.add_argument("--config", type=Path, help=config_help)
+    api.set_defaults(run=_api)
+
+    demo = commands.add_parser("demo", help="run everything on a simulated cluster built from real data",
+                               description="Start a demo cluster, Prometheus, the exporter and the API on "
+                                           "127.0.0.1, and print where each runs. Ctrl-C stops them all.")
+    from exporter.demo.options import add_demo_arguments
+
+    add_demo_arguments(demo)
+    demo.set_defaults(run=_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `greenkube` command; a bad setting is one line on stderr and exit 2."""
+    args = build_parser().parse_args(argv)
+    try:
+        args.run(args)
+    except ConfigError as err:
+        print(f"greenkube: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

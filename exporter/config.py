@@ -1,0 +1,126 @@
+"""Exporter settings: GREENKUBE_* environment variables over an optional YAML file.
+
+`load_settings` is shared with the query API so both fail the same way: one line naming
+the setting and the bad value, before anything starts.
+"""
+
+from pathlib import Path
+from typing import Annotated, Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, Field, HttpUrl, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, YamlConfigSettingsSource
+
+from exporter.model.energy import IDLE_ATTRIBUTIONS
+
+Positive = Annotated[float, Field(gt=0)]
+NonNegative = Annotated[float, Field(ge=0)]
+Port = Annotated[int, Field(ge=1, le=65535)]
+
+
+class ConfigError(Exception):
+    """Raised with a one-line, user-facing message when the configuration is invalid."""
+
+
+class NodeOverride(BaseModel, frozen=True, extra="forbid"):
+    """Per-node coefficients for on-premises or unknown machines (all optional)."""
+
+    min_watts_per_vcpu: NonNegative | None = None
+    max_watts_per_vcpu: NonNegative | None = None
+    pue: Annotated[float, Field(ge=1)] | None = None
+    grid_zone: str | None = None
+    embodied_kg: NonNegative | None = None
+
+
+class PrometheusAccess(BaseSettings):
+    """How to reach a Prometheus-compatible engine (shared by the exporter and the API)."""
+
+    model_config = SettingsConfigDict(env_prefix="GREENKUBE_", frozen=True, extra="forbid")
+
+    prometheus_url: HttpUrl = HttpUrl("http://127.0.0.1:9090")
+    prometheus_token: SecretStr | None = None
+    prometheus_username: str | None = None
+    prometheus_password: SecretStr | None = None
+    prometheus_headers: dict[str, str] = Field(default_factory=dict, description="e.g. X-Scope-OrgID")
+    prometheus_ca_file: Path | None = None
+    prometheus_tls_verify: bool = True
+    prometheus_timeout_seconds: Positive = 30.0
+
+
+class ExporterSettings(PrometheusAccess):
+    """Everything `greenkube exporter` reads; see the README's configuration table."""
+
+    kubeconfig: Path | None = Field(None, description="None: in-cluster config, else ~/.kube/config")
+    cycle_seconds: Annotated[float, Field(ge=0.2)] = 30.0
+    rate_window_seconds: Annotated[float, Field(ge=1)] = 120.0
+    metrics_host: str = "127.0.0.1"
+    metrics_port: Port = 9101
+    idle_attribution: Literal[IDLE_ATTRIBUTIONS] = "request"  # type: ignore[valid-type]
+    electricity_maps_token: SecretStr | None = None
+    electricity_maps_url: HttpUrl = HttpUrl("https://api.electricitymap.org/v3")
+    electricity_maps_refresh_seconds: Annotated[float, Field(ge=60)] = 900.0
+    default_intensity_g_per_kwh: Positive = 480.0
+    onprem_min_watts_per_vcpu: NonNegative = 0.74
+    onprem_max_watts_per_vcpu: NonNegative = 3.5
+    onprem_pue: Annotated[float, Field(ge=1)] = 1.58
+    onprem_embodied_kg: NonNegative = 1000.0
+    onprem_grid_zone: str | None = None
+    node_overrides: dict[str, NodeOverride] = Field(default_factory=dict)
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USD"
+    cpu_price_per_vcpu_hour: NonNegative | None = Field(None, description="None: price table, then OpenCost default")
+    ram_price_per_gib_hour: NonNegative | None = None
+    log_json: bool = False
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+def load_settings(cls: type[S], config_file: Path | None = None) -> S:
+    """Build `cls` from GREENKUBE_* variables over `config_file` (YAML); raise ConfigError."""
+    if config_file is not None:
+        _check_yaml(config_file)
+
+    class _FromFile(cls):  # type: ignore[valid-type, misc]
+        model_config = SettingsConfigDict(title=cls.__name__)
+
+        @classmethod
+        def settings_customise_sources(
+            cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource, **_: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            sources: tuple[PydanticBaseSettingsSource, ...] = (init_settings, env_settings)
+            if config_file is not None:
+                sources += (YamlConfigSettingsSource(settings_cls, yaml_file=config_file),)
+            return sources
+
+    try:
+        return _FromFile()
+    except ValidationError as err:
+        raise ConfigError(_one_line(err)) from None
+
+
+def _check_yaml(path: Path) -> None:
+    """Fail with one line when the YAML file is missing, unreadable or not a mapping."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise ConfigError(f"cannot read config file {path}: {err.strerror}") from None
+    except yaml.YAMLError as err:
+        raise ConfigError(f"config file {path} is not valid YAML: {str(err).splitlines()[0]}") from None
+    if data is not None and not isinstance(data, dict):
+        raise ConfigError(f"config file {path} must hold a mapping of setting: value")
+
+
+def _one_line(err: ValidationError) -> str:
+    """Name the first bad setting as its environment variable, with the value and the reason."""
+    first = err.errors()[0]
+    field = str(first["loc"][0]) if first["loc"] else "?"
+    rest = ".".join(str(p) for p in first["loc"][1:])
+    name = f"GREENKUBE_{field.upper()}" + (f" ({rest})" if rest else "")
+    value = first.get("input")
+    shown = "***" if "token" in field or "password" in field else repr(value)
+    more = f" (and {err.error_count() - 1} more)" if err.error_count() > 1 else ""
+    if first["type"] == "extra_forbidden":
+        return f"unknown setting {field!r}{more}"
+    return f"invalid setting {name}={shown}: {first['msg']}{more}"

@@ -1,0 +1,209 @@
+"""One exporter cycle: read the sources, estimate, integrate counters, render the snapshot.
+
+Counters integrate the real time elapsed since the last successful cycle. When that gap is
+longer than the rate window the window widens to cover it, so rate x gap is the CPU really
+used over the gap. The first cycle only establishes the rates: counters start at 0.
+"""
+
+import logging
+import math
+from dataclasses import dataclass
+
+from exporter import catalogue as cat
+from exporter.coefficients import resolve_node
+from exporter.config import ExporterSettings
+from exporter.exposition import Family, label_string, render
+from exporter.model.estimate import estimate_node
+from exporter.model.inputs import NodeCoefficients, PodInputs
+from exporter.sources.intensity import IntensitySource
+from exporter.sources.kubernetes import NodeFacts, PodFacts
+from exporter.sources.usage import PodKey, PodObservation, UsageReading
+
+log = logging.getLogger("greenkube.exporter")
+
+
+class PodState:
+    """Counters and latest gauges of one pod; `labels` is its prepared label string."""
+
+    __slots__ = ("labels", "info", "energy", "co2e", "embodied", "cost", "cpu", "cpu_request", "memory",
+                 "memory_request")
+
+    def __init__(self, labels: str, info: str):
+        self.labels, self.info = labels, info
+        self.energy = self.co2e = self.embodied = self.cost = 0.0
+        self.cpu = self.memory = 0.0
+        self.cpu_request: float | None = None
+        self.memory_request: float | None = None
+
+
+@dataclass(slots=True)
+class NodeState:
+    labels: str
+    info: str = ""
+    vcpu: float = 0.0
+    memory_bytes: float = 0.0
+    pue: float = 1.0
+    energy: float = 0.0
+    co2e: float = 0.0
+    embodied: float = 0.0
+    cost: float = 0.0
+
+
+@dataclass(slots=True)
+class CycleInputs:
+    """Everything one cycle read: Prometheus usage, Kubernetes nodes and pods."""
+
+    usage: UsageReading
+    nodes: dict[str, NodeFacts]
+    pods: list[PodFacts]
+
+
+@dataclass(slots=True)
+class CycleOutcome:
+    pods: int
+    dropped: dict[str, int]
+
+
+class Estimator:
+    """Holds the counters between cycles and turns cycle inputs into a rendered snapshot."""
+
+    def __init__(self, settings: ExporterSettings, intensity: IntensitySource):
+        self._settings = settings
+        self._intensity = intensity
+        self._pods: dict[PodKey, PodState] = {}
+        self._nodes: dict[str, NodeState] = {}
+        self._zones: dict[str, tuple[float, str]] = {}
+        self._last_success: float | None = None
+        self.body = render([])
+
+    @property
+    def last_success(self) -> float | None:
+        return self._last_success
+
+    def window_seconds(self, now: float) -> int:
+        """Rate window for a cycle at `now`: the configured one, widened to cover a gap."""
+        gap = 0.0 if self._last_success is None else now - self._last_success
+        return int(math.ceil(max(self._settings.rate_window_seconds, gap)))
+
+    def apply(self, inputs: CycleInputs, now: float) -> CycleOutcome:
+        """Estimate every pod, advance counters by the elapsed time, render the snapshot."""
+        elapsed = 0.0 if self._last_success is None else max(0.0, now - self._last_success)
+        dropped: dict[str, int] = {}
+        if inputs.usage.dropped_samples:
+            dropped["invalid_sample"] = inputs.usage.dropped_samples
+
+        by_node = self._group_by_node(inputs, dropped)
+        seen_pods: set[PodKey] = set()
+        zones: dict[str, tuple[float, str]] = {}
+        for node_name, observed in by_node.items():
+            facts = inputs.nodes[node_name]
+            coefficients, info = resolve_node(
+                facts, self._settings, self._intensity, inputs.usage.node_prices.get(node_name)
+            )
+            if coefficients.grid_zone:
+                zones[coefficients.grid_zone] = (coefficients.intensity_g_per_kwh, coefficients.intensity_source)
+            self._advance_node(node_name, facts, coefficients, info, observed, elapsed, seen_pods)
+
+        for key in self._pods.keys() - seen_pods:
+            del self._pods[key]
+        for name in self._nodes.keys() - by_node.keys():
+            del self._nodes[name]
+        self._zones = zones
+        self._last_success = now
+        self.body = self._render(gauges=True)
+        return CycleOutcome(len(self._pods), dropped)
+
+    def mark_inputs_down(self) -> None:
+        """Keep counters where they are, drop the gauges: nothing is published on stale input."""
+        self.body = self._render(gauges=False)
+
+    def _group_by_node(self, inputs: CycleInputs, dropped: dict[str, int]) -> dict[str, list[PodObservation]]:
+        """Place observed pods on nodes: the API's nodeName (by UID, then by name), else cAdvisor's node."""
+        by_uid = {p.uid: p for p in inputs.pods}
+        by_name = {(p.namespace, p.name): p for p in inputs.pods}
+        grouped: dict[str, list[PodObservation]] = {name: [] for name in inputs.nodes}
+        for obs in inputs.usage.pods.values():
+            facts = by_uid.get(obs.uid) or by_name.get((obs.namespace, obs.pod))
+            if facts is not None:
+                obs.uid = obs.uid or facts.uid
+                obs.node = facts.node or obs.node
+                obs.owner_kind = obs.owner_kind or facts.owner_kind
+                obs.owner_name = obs.owner_name or facts.owner_name
+            if obs.node in grouped:
+                grouped[obs.node].append(obs)
+            else:
+                dropped["pod_node_unknown"] = dropped.get("pod_node_unknown", 0) + 1
+        return grouped
+
+    def _advance_node(
+        self, name: str, facts: NodeFacts, coefficients: NodeCoefficients, info: dict[str, str],
+        observed: list[PodObservation], elapsed: float, seen: set[PodKey],
+    ) -> None:
+        requests_known = all(o.cpu_request_cores is not None for o in observed)
+        mode = self._settings.idle_attribution
+        info["idle_attribution"] = mode if requests_known or mode != "request" else "usage"
+        inputs = [PodInputs(o.cpu_cores, o.memory_bytes, o.cpu_request_cores, o.memory_request_bytes)
+                  for o in observed]
+        rates = estimate_node(coefficients, inputs, mode)
+
+        node = self._nodes.get(name)
+        if node is None:
+            node = self._nodes[name] = NodeState(label_string(("node",), (name,)))
+        node.info = label_string(cat.NODE_INFO.labels, [info[k] for k in cat.NODE_INFO.labels])
+        node.vcpu, node.memory_bytes, node.pue = facts.vcpu, facts.memory_bytes, coefficients.pue
+        free = rates.unallocated
+        node.energy += free.watts * elapsed
+        node.co2e += free.co2e_grams_per_second * elapsed
+        node.embodied += free.embodied_grams_per_second * elapsed
+        node.cost += free.cost_per_second * elapsed
+
+        for obs, rate in zip(observed, rates.pods, strict=True):
+            key = (obs.namespace, obs.pod, obs.uid)
+            seen.add(key)
+            pod = self._pods.get(key)
+            if pod is None:
+                pod = self._pods[key] = PodState(
+                    label_string(cat.POD_LABELS, (obs.namespace, obs.pod, name)), ""
+                )
+            pod.info = label_string(
+                cat.POD_INFO.labels,
+                (obs.namespace, obs.pod, name, obs.uid, obs.owner_kind, obs.owner_name,
+                 "true" if obs.cpu_request_cores is not None else "false"),
+            )
+            pod.energy += rate.watts * elapsed
+            pod.co2e += rate.co2e_grams_per_second * elapsed
+            pod.embodied += rate.embodied_grams_per_second * elapsed
+            pod.cost += rate.cost_per_second * elapsed
+            pod.cpu, pod.memory = obs.cpu_cores, obs.memory_bytes
+            pod.cpu_request, pod.memory_request = obs.cpu_request_cores, obs.memory_request_bytes
+
+    def _render(self, gauges: bool) -> bytes:
+        pods = list(self._pods.values())
+        nodes = list(self._nodes.values())
+        families: list[Family] = [
+            (cat.POD_ENERGY, [(p.labels, p.energy) for p in pods]),
+            (cat.POD_CO2E, [(p.labels, p.co2e) for p in pods]),
+            (cat.POD_EMBODIED_CO2E, [(p.labels, p.embodied) for p in pods]),
+            (cat.POD_COST, [(p.labels, p.cost) for p in pods]),
+            (cat.NODE_UNALLOCATED_ENERGY, [(n.labels, n.energy) for n in nodes]),
+            (cat.NODE_UNALLOCATED_CO2E, [(n.labels, n.co2e) for n in nodes]),
+            (cat.NODE_UNALLOCATED_EMBODIED_CO2E, [(n.labels, n.embodied) for n in nodes]),
+            (cat.NODE_UNALLOCATED_COST, [(n.labels, n.cost) for n in nodes]),
+        ]
+        if gauges:
+            families += [
+                (cat.POD_CPU_USAGE, [(p.labels, p.cpu) for p in pods]),
+                (cat.POD_CPU_REQUEST, [(p.labels, p.cpu_request) for p in pods if p.cpu_request is not None]),
+                (cat.POD_MEMORY_USAGE, [(p.labels, p.memory) for p in pods]),
+                (cat.POD_MEMORY_REQUEST,
+                 [(p.labels, p.memory_request) for p in pods if p.memory_request is not None]),
+                (cat.POD_INFO, [(p.info, 1.0) for p in pods]),
+                (cat.NODE_INFO, [(n.info, 1.0) for n in nodes]),
+                (cat.NODE_CPU_CAPACITY, [(n.labels, n.vcpu) for n in nodes]),
+                (cat.NODE_MEMORY_CAPACITY, [(n.labels, n.memory_bytes) for n in nodes]),
+                (cat.NODE_PUE, [(n.labels, n.pue) for n in nodes]),
+                (cat.GRID_INTENSITY, [(label_string(cat.GRID_INTENSITY.labels, (zone, source)), value)
+                                      for zone, (value, source) in sorted(self._zones.items())]),
+            ]
+        return render(families)
+

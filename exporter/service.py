@@ -1,0 +1,172 @@
+"""The exporter process: a cycle loop and the /metrics endpoint (aiohttp)."""
+
+import asyncio
+import logging
+import time
+from importlib.metadata import PackageNotFoundError, version
+
+from aiohttp import web
+from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
+
+from exporter import catalogue as cat
+from exporter.coefficients import grid_zone_of
+from exporter.config import ExporterSettings
+from exporter.cycle import CycleInputs, Estimator
+from exporter.sources.intensity import IntensitySource
+from exporter.sources.kubernetes import KubernetesSource, NodeFacts
+from exporter.sources.prometheus import PrometheusClient, SourceError
+from exporter.sources.usage import read_usage
+
+log = logging.getLogger("greenkube.exporter")
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+
+def package_version() -> str:
+    try:
+        return version("greenkube")
+    except PackageNotFoundError:
+        return "0.0.0+unknown"
+
+
+def _unsuffixed(metric: cat.MetricDef) -> str:
+    """prometheus_client adds `_total` to counters itself."""
+    return metric.name.removesuffix("_total") if metric.kind == "counter" else metric.name
+
+
+class SelfMetrics:
+    """The exporter's own metrics, in a registry of their own (fresh per exporter)."""
+
+    def __init__(self, currency: str):
+        self.registry = CollectorRegistry(auto_describe=True)
+
+        def make(metric: cat.MetricDef, kind: type) -> Gauge | Counter:
+            return kind(_unsuffixed(metric), metric.help, metric.labels, registry=self.registry)
+
+        make(cat.BUILD_INFO, Gauge).labels(package_version(), currency).set(1)
+        self.cycle_duration = make(cat.CYCLE_DURATION, Gauge)
+        self.last_success = make(cat.LAST_SUCCESS, Gauge)
+        self.source_up = make(cat.SOURCE_UP, Gauge)
+        self.errors = make(cat.ERRORS, Counter)
+        self.pods = make(cat.PODS_TRACKED, Gauge)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)
+
+
+class Exporter:
+    """Joins the sources to the estimator; one `run_cycle` per interval."""
+
+    def __init__(self, settings: ExporterSettings):
+        self.settings = settings
+        self.prometheus = PrometheusClient(settings)
+        self.kubernetes = KubernetesSource(settings.kubeconfig)
+        self.intensity = IntensitySource(
+            settings.electricity_maps_url, settings.electricity_maps_token,
+            settings.electricity_maps_refresh_seconds, settings.default_intensity_g_per_kwh,
+        )
+        self.estimator = Estimator(settings, self.intensity)
+        self.metrics = SelfMetrics(settings.currency)
+
+    async def run_cycle(self) -> bool:
+        """Run one cycle; return True when every required input answered."""
+        started = time.monotonic()
+        now = time.time()
+        window = self.estimator.window_seconds(now)
+        usage_result, kube_result = await asyncio.gather(
+            read_usage(self.prometheus, window, at=now), self.kubernetes.read(), return_exceptions=True
+        )
+        failures = [r for r in (usage_result, kube_result) if isinstance(r, BaseException)]
+        self._report(cat.SOURCE_PROMETHEUS, usage_result)
+        self._report(cat.SOURCE_KUBERNETES, kube_result)
+        if failures:
+            for failure in failures:
+                if not isinstance(failure, SourceError):
+                    raise failure
+            self.estimator.mark_inputs_down()
+            log.warning("cycle skipped, counters held: %s", "; ".join(str(f) for f in failures))
+            self.metrics.cycle_duration.set(time.monotonic() - started)
+            return False
+
+        nodes, pods = kube_result
+        self.metrics.source_up.labels(cat.SOURCE_KUBE_STATE_METRICS).set(1 if usage_result.requests_known else 0)
+        if usage_result.node_prices:
+            self.metrics.source_up.labels(cat.SOURCE_OPENCOST).set(1)
+        await self._refresh_intensity(nodes)
+        outcome = self.estimator.apply(CycleInputs(usage_result, nodes, pods), now)
+        for reason, count in outcome.dropped.items():
+            self.metrics.errors.labels(reason).inc(count)
+        if outcome.dropped:
+            log.warning("cycle dropped samples or pods: %s", outcome.dropped)
+        if not usage_result.requests_known:
+            log.warning("kube-state-metrics series are missing: requests unknown, idle shared by usage")
+        self.metrics.pods.set(outcome.pods)
+        self.metrics.last_success.set(now)
+        self.metrics.cycle_duration.set(time.monotonic() - started)
+        return True
+
+    async def _refresh_intensity(self, nodes: dict[str, NodeFacts]) -> None:
+        if not self.intensity.live:
+            return
+        zones = {grid_zone_of(node, self.settings) for node in nodes.values()}
+        await self.intensity.refresh({z for z in zones if z})
+        self.metrics.source_up.labels(cat.SOURCE_ELECTRICITY_MAPS).set(0 if self.intensity.errors else 1)
+        for error in self.intensity.errors:
+            self.metrics.errors.labels(error.reason).inc()
+        if self.intensity.errors:
+            log.warning("Electricity Maps failed for %d zone(s), using the table: %s",
+                        len(self.intensity.errors), self.intensity.errors[0])
+
+    def _report(self, source: str, result: object) -> None:
+        up = not isinstance(result, BaseException)
+        self.metrics.source_up.labels(source).set(1 if up else 0)
+        if isinstance(result, SourceError):
+            self.metrics.errors.labels(result.reason).inc()
+
+    def exposition(self) -> bytes:
+        return self.estimator.body + self.metrics.render()
+
+    async def close(self) -> None:
+        await asyncio.gather(self.prometheus.close(), self.kubernetes.close(), self.intensity.close())
+
+
+def make_app(exporter: Exporter) -> web.Application:
+    """The /metrics endpoint and a liveness probe."""
+
+    async def metrics(_: web.Request) -> web.Response:
+        return web.Response(body=exporter.exposition(), headers={"Content-Type": CONTENT_TYPE})
+
+    async def health(_: web.Request) -> web.Response:
+        return web.json_response({"status": "ok", "last_success": exporter.estimator.last_success})
+
+    app = web.Application()
+    app.router.add_get("/metrics", metrics)
+    app.router.add_get("/health", health)
+    return app
+
+
+async def serve(settings: ExporterSettings, stop: asyncio.Event) -> None:
+    """Serve /metrics and run cycles every `cycle_seconds` until `stop` is set."""
+    exporter = Exporter(settings)
+    runner = web.AppRunner(make_app(exporter), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.metrics_host, settings.metrics_port)
+    try:
+        await site.start()
+        log.info("exporter listening on http://%s:%d/metrics, cycle every %ss, Prometheus %s",
+                 settings.metrics_host, settings.metrics_port, settings.cycle_seconds, settings.prometheus_url)
+        next_start = time.monotonic()
+        while not stop.is_set():
+            try:
+                await exporter.run_cycle()
+            except Exception:  # noqa: BLE001 - a cycle bug must not kill the exporter
+                log.exception("cycle failed")
+                exporter.metrics.errors.labels("cycle_exception").inc()
+            next_start = max(next_start + settings.cycle_seconds, time.monotonic())
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=next_start - time.monotonic())
+            except TimeoutError:
+                pass
+    finally:
+        await runner.cleanup()
+        await exporter.close()

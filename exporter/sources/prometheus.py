@@ -1,0 +1,108 @@
+"""Prometheus HTTP API client (instant queries by POST) for any compatible engine."""
+
+import logging
+import math
+import ssl
+
+import aiohttp
+
+from exporter.config import PrometheusAccess
+
+log = logging.getLogger("greenkube.exporter")
+
+Sample = tuple[dict[str, str], float]
+
+
+class SourceError(Exception):
+    """An input source failed; `reason` is a short label value for greenkube_errors_total."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+class EngineAnswerError(SourceError):
+    """The engine answered, but with an error (bad query, overload): HTTP 4xx/5xx or status=error."""
+
+
+class PrometheusClient:
+    """One aiohttp session to a Prometheus-compatible engine; queries go by POST (no HTTP 414)."""
+
+    def __init__(self, access: PrometheusAccess):
+        self._url = str(access.prometheus_url).rstrip("/") + "/api/v1/query"
+        self._access = access
+        self._session: aiohttp.ClientSession | None = None
+
+    async def __aenter__(self) -> "PrometheusClient":
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.close()
+
+    def _open(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            access = self._access
+            headers = dict(access.prometheus_headers)
+            auth = None
+            if access.prometheus_token is not None:
+                headers["Authorization"] = f"Bearer {access.prometheus_token.get_secret_value()}"
+            elif access.prometheus_username is not None:
+                password = access.prometheus_password.get_secret_value() if access.prometheus_password else ""
+                auth = aiohttp.BasicAuth(access.prometheus_username, password)
+            ssl_context: ssl.SSLContext | bool = access.prometheus_tls_verify
+            if access.prometheus_ca_file is not None and access.prometheus_tls_verify:
+                ssl_context = ssl.create_default_context(cafile=str(access.prometheus_ca_file))
+            self._session = aiohttp.ClientSession(
+                headers=headers,
+                auth=auth,
+                timeout=aiohttp.ClientTimeout(total=access.prometheus_timeout_seconds),
+                connector=aiohttp.TCPConnector(ssl=ssl_context, limit=8),
+            )
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def query(self, promql: str, at: float | None = None) -> list[Sample]:
+        """Run an instant query; return (labels, value) for each vector sample.
+
+        Raises SourceError (unreachable, timeout) or EngineAnswerError (engine said no).
+        Non-finite values are returned as they are: the caller decides what to drop.
+        """
+        form = {"query": promql}
+        if at is not None:
+            form["time"] = f"{at:.3f}"
+        try:
+            async with self._open().post(self._url, data=form) as response:
+                body = await response.json(content_type=None)
+                status = response.status
+        except TimeoutError:
+            raise SourceError("prometheus_timeout", "Prometheus did not answer in time") from None
+        except aiohttp.ClientError as err:
+            raise SourceError("prometheus_unreachable", f"cannot reach Prometheus: {type(err).__name__}") from None
+        except ValueError:
+            raise EngineAnswerError("prometheus_bad_answer", "Prometheus answered with something not JSON") from None
+        if status >= 400 or not isinstance(body, dict) or body.get("status") != "success":
+            detail = body.get("error", "") if isinstance(body, dict) else ""
+            raise EngineAnswerError("prometheus_error", f"Prometheus answered HTTP {status}: {detail}"[:300])
+        return _samples(body.get("data", {}))
+
+
+def _samples(data: dict) -> list[Sample]:
+    """Turn an instant-query `data` block into (labels, float) pairs; scalars get no labels."""
+    kind = data.get("resultType")
+    result = data.get("result", [])
+    if kind == "vector":
+        return [(item["metric"], _to_float(item["value"][1])) for item in result]
+    if kind == "scalar":
+        return [({}, _to_float(result[1]))]
+    return []
+
+
+def _to_float(text: str) -> float:
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return math.nan

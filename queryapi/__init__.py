@@ -1,0 +1,1 @@
+"""GreenKube query API: REST over PromQL against a Prometheus-compatible engine."""
