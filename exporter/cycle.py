@@ -74,7 +74,15 @@ class Estimator:
         self._nodes: dict[str, NodeState] = {}
         self._zones: dict[str, tuple[float, str]] = {}
         self._last_success: float | None = None
-        self.body = render([])
+        self._gauges = True
+        self._body: bytes | None = None
+
+    @property
+    def body(self) -> bytes:
+        """The exposition of the latest state, rendered once per cycle on first use."""
+        if self._body is None:
+            self._body = self._render(self._gauges)
+        return self._body
 
     @property
     def last_success(self) -> float | None:
@@ -110,12 +118,12 @@ class Estimator:
             del self._nodes[name]
         self._zones = zones
         self._last_success = now
-        self.body = self._render(gauges=True)
+        self._gauges, self._body = True, None
         return CycleOutcome(len(self._pods), dropped)
 
     def mark_inputs_down(self) -> None:
         """Keep counters where they are, drop the gauges: nothing is published on stale input."""
-        self.body = self._render(gauges=False)
+        self._gauges, self._body = False, None
 
     def _group_by_node(self, inputs: CycleInputs, dropped: dict[str, int]) -> dict[str, list[PodObservation]]:
         """Place observed pods on nodes: the API's nodeName (by UID, then by name), else cAdvisor's node."""

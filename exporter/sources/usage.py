@@ -82,10 +82,7 @@ def join_usage(
     dropped += bad
     if ksm_present:
         for pod in pods.values():
-            cpu_req, mem_req = requests.get((pod.namespace, pod.pod, pod.uid)) or requests.get(
-                (pod.namespace, pod.pod, ""), (0.0, 0.0)
-            )
-            pod.cpu_request_cores, pod.memory_request_bytes = cpu_req, mem_req
+            pod.cpu_request_cores, pod.memory_request_bytes = requests.find(pod.namespace, pod.pod, pod.uid)
 
     for labels, _ in owners:
         for key in (_key(labels), (labels.get("namespace", ""), labels.get("pod", ""), "")):
@@ -102,8 +99,27 @@ def join_usage(
     return UsageReading(pods, ksm_present, dropped, complete)
 
 
-def _requests(req_v2: list[Sample], req_v1: list[Sample]) -> tuple[dict[PodKey, tuple[float, float]], int]:
-    """Requests per pod (cores, bytes); v1 names count only for pods v2 does not report."""
+class _Requests:
+    """Requests per pod (cores, bytes), found by UID when both sides know it, else by name."""
+
+    def __init__(self) -> None:
+        self.by_uid: dict[PodKey, tuple[float, float]] = {}
+        self.by_name_without_uid: dict[tuple[str, str], tuple[float, float]] = {}
+        self.by_name: dict[tuple[str, str], tuple[float, float]] = {}
+
+    def find(self, namespace: str, pod: str, uid: str) -> tuple[float, float]:
+        """Requests of a pod; (0, 0) when kube-state-metrics lists none (BestEffort)."""
+        name = (namespace, pod)
+        found = self.by_uid.get((namespace, pod, uid)) if uid else None
+        if found is None:
+            found = self.by_name_without_uid.get(name)
+        if found is None and not uid:
+            found = self.by_name.get(name)
+        return found if found is not None else (0.0, 0.0)
+
+
+def _requests(req_v2: list[Sample], req_v1: list[Sample]) -> tuple[_Requests, int]:
+    """Index requests; v1 names count only for pods v2 does not report."""
     found: dict[PodKey, list[float]] = {}
     bad = 0
     for source in (req_v2, req_v1):
@@ -117,11 +133,14 @@ def _requests(req_v2: list[Sample], req_v1: list[Sample]) -> tuple[dict[PodKey, 
                 continue
             slot = 0 if labels.get("resource") == "cpu" else 1
             found.setdefault(key, [0.0, 0.0])[slot] = value
-    by_key = {key: (v[0], v[1]) for key, v in found.items()}
-    # Without the UID too, for cAdvisor setups or KSM versions that lack it on one side.
-    for (namespace, pod, _uid), value in list(by_key.items()):
-        by_key.setdefault((namespace, pod, ""), value)
-    return by_key, bad
+    index = _Requests()
+    for (namespace, pod, uid), (cpu, memory) in found.items():
+        if uid:
+            index.by_uid[(namespace, pod, uid)] = (cpu, memory)
+        else:
+            index.by_name_without_uid[(namespace, pod)] = (cpu, memory)
+        index.by_name[(namespace, pod)] = (cpu, memory)
+    return index, bad
 
 
 def _key(labels: dict[str, str]) -> PodKey:
