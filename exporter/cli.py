@@ -30,7 +30,8 @@ class _JsonFormatter(logging.Formatter):
 def setup_logging(level: str, as_json: bool) -> None:
     """One handler on stderr; JSON lines when GREENKUBE_LOG_JSON is true."""
     handler = logging.StreamHandler()
-    handler.setFormatter(_JsonFormatter() if as_json else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    plain = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handler.setFormatter(_JsonFormatter() if as_json else plain)
     root = logging.getLogger("greenkube")
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -59,7 +59,8 @@ class ExporterSettings(PrometheusAccess):
     electricity_maps_token: SecretStr | None = None
     electricity_maps_url: HttpUrl = HttpUrl("https://api.electricitymap.org/v3")
     electricity_maps_refresh_seconds: Annotated[float, Field(ge=60)] = 900.0
-    default_intensity_g_per_kwh: Positive = 480.0
+    # Ember 2024 world average (co2.js average-intensities.json, "World"), used for zones no table knows.
+    default_intensity_g_per_kwh: Positive = 472.94
     onprem_min_watts_per_vcpu: NonNegative = 0.74
     onprem_max_watts_per_vcpu: NonNegative = 3.5
     onprem_pue: Annotated[float, Field(ge=1)] = 1.58

@@ -22,13 +22,14 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from pydantic import ValidationError
 
+from queryapi.models import MAX_SHOWN, ParameterError, shorten
+
 log = logging.getLogger("greenkube.queryapi")
 
 _HTTP_CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
     406: "not_acceptable", 413: "payload_too_large", 415: "unsupported_media_type", 429: "rate_limited",
 }
-_MAX_SHOWN = 64  # characters of a user-supplied name or value echoed in a message
 
 
 class ApiError(Exception):
@@ -37,10 +38,12 @@ class ApiError(Exception):
     status = 500
     code = "internal_error"
 
-    def __init__(self, message: str, details: list[dict[str, Any]] | None = None):
+    def __init__(self, message: str, details: list[dict[str, Any]] | None = None, log_detail: str = ""):
         super().__init__(message)
         self.message = message
         self.details = details or []
+        # For the operator's log only (may hold the engine's own error text), never sent.
+        self.log_detail = log_detail
 
 
 class InvalidParameter(ApiError):
@@ -61,21 +64,6 @@ class EngineUnavailable(ApiError):
 class EngineTimeout(ApiError):
     status = 504
     code = "engine_timeout"
-
-
-class ParameterError(ValueError):
-    """Raised inside request-model validators to name the parameter at fault."""
-
-    def __init__(self, parameter: str, message: str):
-        super().__init__(message)
-        self.parameter = parameter
-        self.message = message
-
-
-def shorten(text: object) -> str:
-    """`repr` of a user-supplied value, cut to a safe length for echoing in a message."""
-    shown = repr(text)
-    return shown if len(shown) <= _MAX_SHOWN else shown[: _MAX_SHOWN - 3] + "..."
 
 
 def invalid_parameters(error: ValidationError) -> InvalidParameter:
@@ -111,6 +99,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     try:
         return await handler(request)
     except ApiError as err:
+        if err.status >= 500:
+            log.warning("%s %s -> %d %s: %s", request.method, request.path, err.status, err.message, err.log_detail)
         return error_response(err.status, err.code, err.message, err.details)
     except web.HTTPException as err:
         if err.status < 400:
@@ -136,4 +126,4 @@ def _http_error(request: web.Request, err: web.HTTPException) -> web.Response:
 
 
 def _name(loc: tuple) -> str:
-    return ".".join(str(part) for part in loc)[:_MAX_SHOWN] if loc else "?"
+    return ".".join(str(part) for part in loc)[:MAX_SHOWN] if loc else "?"

@@ -137,11 +137,13 @@ def run_demo(args: argparse.Namespace) -> None:
             "--log.level=warn",
         ], stdin=subprocess.DEVNULL))
         wait_ready(f"{prometheus_url}/-/ready", 60, children[-1])
-        children.append(subprocess.Popen([sys.executable, "-m", "exporter.cli", "exporter"], stdin=subprocess.DEVNULL,
-                                         env={**env, "GREENKUBE_KUBECONFIG": str(kubeconfig),
-                                              "GREENKUBE_METRICS_PORT": str(args.exporter_port),
-                                              "GREENKUBE_CYCLE_SECONDS": f"{args.cycle_seconds:g}",
-                                              "GREENKUBE_RATE_WINDOW_SECONDS": f"{6 * args.scrape_interval_seconds:g}"}))
+        exporter_env = {
+            **env, "GREENKUBE_KUBECONFIG": str(kubeconfig), "GREENKUBE_METRICS_PORT": str(args.exporter_port),
+            "GREENKUBE_CYCLE_SECONDS": f"{args.cycle_seconds:g}",
+            "GREENKUBE_RATE_WINDOW_SECONDS": f"{max(6 * args.scrape_interval_seconds, 1):g}",
+        }
+        children.append(subprocess.Popen([sys.executable, "-m", "exporter.cli", "exporter"],
+                                         stdin=subprocess.DEVNULL, env=exporter_env))
         wait_ready(f"{exporter_url}/health", 30, children[-1])
         children.append(subprocess.Popen([sys.executable, "-m", "exporter.cli", "api"], stdin=subprocess.DEVNULL,
                                          env={**env, "GREENKUBE_API_PORT": str(args.api_port)}))

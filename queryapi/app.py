@@ -1,0 +1,77 @@
+"""Build and serve the query API application.
+
+`make_app(settings)` gives a fresh aiohttp Application (tests use one per test);
+`serve(settings, stop)` runs it until `stop` is set (the `greenkube api` command);
+`run(settings)` serves until SIGINT/SIGTERM for direct use.
+"""
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from queryapi.appkeys import ENGINE, SETTINGS
+from queryapi.config import ApiSettings
+from queryapi.engine import QueryEngine
+from queryapi.errors import error_middleware
+from queryapi.routes import meta, metrics
+
+log = logging.getLogger("greenkube.queryapi")
+
+
+def make_app(settings: ApiSettings) -> web.Application:
+    """A new application: error middleware, routes, and an engine client closed on cleanup."""
+    app = web.Application(middlewares=[error_middleware])
+    app[SETTINGS] = settings
+    app[ENGINE] = QueryEngine(settings)
+    app.cleanup_ctx.append(_close_engine)
+    app.add_routes(meta.routes)
+    app.add_routes(metrics.routes)
+    return app
+
+
+async def _close_engine(app: web.Application) -> AsyncIterator[None]:
+    yield
+    await app[ENGINE].close()
+
+
+async def serve(settings: ApiSettings, stop: asyncio.Event) -> None:
+    """Serve on `api_host:api_port` until `stop` is set, then close connections and the engine."""
+    runner = web.AppRunner(make_app(settings))
+    await runner.setup()
+    try:
+        await web.TCPSite(runner, settings.api_host, settings.api_port).start()
+        _log_startup(settings)
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+def run(settings: ApiSettings | None = None) -> None:
+    """Serve until SIGINT or SIGTERM; settings default to the GREENKUBE_* environment."""
+    settings = settings if settings is not None else ApiSettings()
+    app = make_app(settings)
+
+    async def announce(_: web.Application) -> None:
+        _log_startup(settings)
+
+    app.on_startup.append(announce)
+    web.run_app(app, host=settings.api_host, port=settings.api_port, print=None)
+
+
+def _log_startup(settings: ApiSettings) -> None:
+    auth = "bearer" if settings.prometheus_token else "basic" if settings.prometheus_username else "none"
+    log.info(
+        "query API listening on http://%s:%d; engine %s (auth %s, TLS verify %s), currency %s",
+        settings.api_host, settings.api_port, _redacted(str(settings.prometheus_url)),
+        auth, settings.prometheus_tls_verify, settings.currency,
+    )
+
+
+def _redacted(url: str) -> str:
+    """Scheme, host, port and path only: a URL may carry credentials in its user-info part."""
+    parts = urlsplit(url)
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{parts.hostname}{port}{parts.path}"
