@@ -3,7 +3,6 @@
 import asyncio
 import logging
 import time
-from importlib.metadata import PackageNotFoundError, version
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
@@ -16,17 +15,11 @@ from exporter.sources.intensity import IntensitySource
 from exporter.sources.kubernetes import KubernetesSource, NodeFacts
 from exporter.sources.prometheus import PrometheusClient, SourceError
 from exporter.sources.usage import read_usage
+from exporter.version import package_version
 
 log = logging.getLogger("greenkube.exporter")
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
-
-
-def package_version() -> str:
-    try:
-        return version("greenkube")
-    except PackageNotFoundError:
-        return "0.0.0+unknown"
 
 
 def _unsuffixed(metric: cat.MetricDef) -> str:

@@ -1,22 +1,14 @@
 """Liveness and version: no engine call."""
 
 import platform
-from importlib.metadata import PackageNotFoundError, version
 
 from aiohttp import web
 
+from exporter.version import package_version
 from queryapi.appkeys import SETTINGS
 
 API_VERSION = "v1"
 routes = web.RouteTableDef()
-
-
-def package_version() -> str:
-    """Version of the installed `greenkube` distribution, or 0.0.0+unknown from a source tree."""
-    try:
-        return version("greenkube")
-    except PackageNotFoundError:
-        return "0.0.0+unknown"
 
 
 @routes.get("/health")

@@ -6,9 +6,9 @@ from importlib.metadata import PackageNotFoundError
 import pytest
 from aiohttp import web
 
+from exporter import version as exporter_version
 from queryapi.app import make_app
 from queryapi.config import ApiSettings
-from queryapi.routes import meta
 from tests.fixtures.prometheus import free_port
 
 
@@ -33,7 +33,7 @@ async def test_health_engine_unreachable_still_ok(api_client) -> None:
 
 
 async def test_version_installed_reports_fields(api_client, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(meta, "version", lambda name: {"greenkube": "1.2.3"}[name])
+    monkeypatch.setattr(exporter_version, "version", lambda name: {"greenkube": "1.2.3"}[name])
     client = await api_client(build="abc123")
 
     response = await client.get("/api/v1/version")
@@ -48,7 +48,7 @@ async def test_version_not_installed_reports_unknown(api_client, monkeypatch: py
     def missing(name: str) -> str:
         raise PackageNotFoundError(name)
 
-    monkeypatch.setattr(meta, "version", missing)
+    monkeypatch.setattr(exporter_version, "version", missing)
     client = await api_client()
 
     body = await (await client.get("/api/v1/version")).json()
