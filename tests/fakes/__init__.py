@@ -1,0 +1,1 @@
+"""Shared test fakes (recorded Kubernetes API, ...), reused across the test tree."""
