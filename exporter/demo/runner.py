@@ -54,6 +54,8 @@ def prometheus_config(scrape_seconds: float, cluster_url: str, nodes: list[str],
 def check_port_free(port: int, what: str) -> None:
     """Raise DemoError naming the port when something already listens on it."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        # As the servers themselves do: a closed connection in TIME_WAIT does not make a port busy.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((HOST, port))
         except OSError:
@@ -129,7 +131,8 @@ def run_demo(args: argparse.Namespace) -> None:
     cluster_runner = loop.run_until_complete(_serve_cluster(make_app(cluster), args.cluster_port))
     env = {**os.environ, "GREENKUBE_PROMETHEUS_URL": prometheus_url}
     children: list[subprocess.Popen] = []
-    previous = signal.signal(signal.SIGTERM, _interrupt)
+    # Explicit handlers: a demo started in the background inherits an ignored SIGINT.
+    previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         children.append(subprocess.Popen([
             prometheus_bin, f"--config.file={config_file}", f"--storage.tsdb.path={data_dir}",
@@ -160,7 +163,8 @@ def run_demo(args: argparse.Namespace) -> None:
         stop_children(children)
         loop.run_until_complete(cluster_runner.cleanup())
         loop.close()
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -1,6 +1,6 @@
 """Nodes and pods from the Kubernetes API through the official `kubernetes.aio` client.
 
-Lists are read raw (`_preload_content=False`) and only the fields GreenKube needs are kept:
+Lists are read raw (the client's `*_without_preload_content` calls) and only the fields GreenKube needs are kept:
 building the client's model objects for 100k pods would cost seconds per cycle.
 """
 
@@ -80,19 +80,25 @@ class KubernetesSource:
         """Return nodes by name and the pods not yet finished; raise SourceError on failure."""
         core = await self._core()
         try:
-            nodes_response = await core.list_node(_preload_content=False)
-            nodes_raw = json.loads(await nodes_response.read())
-            pods_response = await core.list_pod_for_all_namespaces(
-                field_selector="status.phase!=Succeeded,status.phase!=Failed", _preload_content=False
-            )
-            pods_raw = json.loads(await pods_response.read())
-        except client.ApiException as err:
-            raise SourceError("kubernetes_error", f"Kubernetes API answered HTTP {err.status}") from None
+            nodes_raw = await _read_list(await core.list_node_without_preload_content(_request_timeout=30))
+            pods_raw = await _read_list(await core.list_pod_for_all_namespaces_without_preload_content(
+                field_selector="status.phase!=Succeeded,status.phase!=Failed", _request_timeout=60
+            ))
+        except SourceError:
+            raise
         except Exception as err:  # noqa: BLE001 - connection, timeout, TLS and JSON errors alike
             message = f"cannot reach the Kubernetes API: {type(err).__name__}"
             raise SourceError("kubernetes_unreachable", message) from None
         nodes = {n.name: n for n in map(parse_node, nodes_raw.get("items", []))}
         return nodes, [parse_pod(item) for item in pods_raw.get("items", [])]
+
+
+async def _read_list(response) -> dict:
+    """JSON body of a raw list response; an HTTP error becomes a SourceError."""
+    async with response:
+        if response.status != 200:
+            raise SourceError("kubernetes_error", f"Kubernetes API answered HTTP {response.status}")
+        return json.loads(await response.read())
 
 
 def parse_node(item: dict) -> NodeFacts:

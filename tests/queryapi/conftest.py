@@ -1,6 +1,5 @@
-"""Fixtures of the query API tests: a clean GREENKUBE_* environment and a fresh app per test."""
+"""Fixtures of the query API tests: a fresh app per test."""
 
-import os
 from collections.abc import Awaitable, Callable
 
 import pytest
@@ -11,14 +10,6 @@ from queryapi.config import ApiSettings
 from tests.fixtures.prometheus import free_port
 
 ClientFactory = Callable[..., Awaitable[TestClient]]
-
-
-@pytest.fixture(autouse=True)
-def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No GREENKUBE_* variable of the developer's shell leaks into the settings under test."""
-    for name in list(os.environ):
-        if name.startswith("GREENKUBE_"):
-            monkeypatch.delenv(name)
 
 
 @pytest.fixture
