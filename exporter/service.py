@@ -103,7 +103,7 @@ class Exporter:
             return
         zones = {grid_zone_of(node, self.settings) for node in nodes.values()}
         await self.intensity.refresh({z for z in zones if z})
-        self.metrics.source_up.labels(cat.SOURCE_ELECTRICITY_MAPS).set(0 if self.intensity.errors else 1)
+        self.metrics.source_up.labels(cat.SOURCE_ELECTRICITY_MAPS).set(1 if self.intensity.healthy else 0)
         for error in self.intensity.errors:
             self.metrics.errors.labels(error.reason).inc()
         if self.intensity.errors:

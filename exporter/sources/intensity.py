@@ -32,29 +32,45 @@ class IntensitySource:
         self._refresh = refresh_seconds
         self._default = default_g_per_kwh
         self._live: dict[str, tuple[float, float]] = {}  # zone -> (g/kWh, fetched at)
+        self._next_try: dict[str, float] = {}  # zone -> earliest time of the next request
+        self._failures: dict[str, int] = {}  # zone -> failed requests in a row
         self._session: aiohttp.ClientSession | None = None
-        self.errors: list[SourceError] = []
+        self.timeout_seconds = 10.0
+        self.errors: list[SourceError] = []  # failures of the last refresh only
 
     @property
     def live(self) -> bool:
         return self._token is not None
 
+    @property
+    def healthy(self) -> bool:
+        """False while any zone's last request failed (it is then on the table value)."""
+        return not self._failures
+
     async def refresh(self, zones: set[str], now: float | None = None) -> None:
-        """Fetch zones whose live value is missing or older than the refresh interval."""
+        """Fetch zones that are due: never fetched, older than the refresh interval, or past a backoff.
+
+        A failing zone is retried after 60 s, doubling per failure up to the refresh interval,
+        so a 429 or an outage is not hammered every cycle.
+        """
         self.errors = []
         if self._token is None:
             return
         now = time.time() if now is None else now
-        due = sorted(z for z in zones if now - self._live.get(z, (0.0, -math.inf))[1] >= self._refresh)
+        due = sorted(z for z in zones if now >= self._next_try.get(z, -math.inf))
         results = await asyncio.gather(*(self._fetch(zone) for zone in due), return_exceptions=True)
         for zone, result in zip(due, results, strict=True):
             if isinstance(result, SourceError):
                 self._live.pop(zone, None)
+                failures = self._failures[zone] = self._failures.get(zone, 0) + 1
+                self._next_try[zone] = now + min(self._refresh, 60.0 * 2 ** (failures - 1))
                 self.errors.append(result)
             elif isinstance(result, BaseException):
                 raise result
             else:
                 self._live[zone] = (result, now)
+                self._failures.pop(zone, None)
+                self._next_try[zone] = now + self._refresh
 
     def intensity(self, zone: str) -> tuple[float, str]:
         """Return (g/kWh, source) for `zone`: live value, else yearly table, else the default."""
@@ -67,10 +83,12 @@ class IntensitySource:
 
     async def _fetch(self, zone: str) -> float:
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
+            self._session = aiohttp.ClientSession()
         headers = {"auth-token": self._token.get_secret_value()} if self._token else {}
         try:
-            async with self._session.get(self._url, params={"zone": zone}, headers=headers) as response:
+            request = self._session.get(self._url, params={"zone": zone}, headers=headers,
+                                        timeout=aiohttp.ClientTimeout(total=self.timeout_seconds))
+            async with request as response:
                 if response.status != 200:
                     raise SourceError(f"electricity_maps_http_{response.status}",
                                       f"Electricity Maps answered HTTP {response.status} for zone {zone}")

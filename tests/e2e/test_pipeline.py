@@ -16,23 +16,19 @@ from datetime import UTC, datetime
 
 import aiohttp
 import pytest
-from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 
 from exporter import catalogue as cat
 from exporter.coefficients import resolve_node
 from exporter.config import ExporterSettings
 from exporter.demo.cluster import DemoCluster
-from exporter.demo.runner import prometheus_config
-from exporter.demo.server import make_app as make_cluster_app
-from exporter.demo.server import write_kubeconfig
 from exporter.model.carbon import embodied_grams_per_second, operational_grams
 from exporter.service import serve
 from exporter.sources.intensity import IntensitySource
 from exporter.sources.kubernetes import parse_node
 from queryapi.app import make_app as make_api_app
 from queryapi.config import ApiSettings
-from tests.fixtures.prometheus import free_port
+from tests.fixtures.demo import start_demo_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -49,13 +45,6 @@ TOLERANCE = 0.03
 
 def _rfc3339(t: float) -> str:
     return datetime.fromtimestamp(int(t), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-async def _start_site(app: web.Application, port: int) -> web.AppRunner:
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    return runner
 
 
 def _expected_grams(cluster: DemoCluster, settings: ExporterSettings, t0: float, t1: float) -> float:
@@ -98,28 +87,21 @@ def _energy_sum(samples: dict[tuple, float]) -> float:
 @pytest.fixture
 async def pipeline(prometheus_factory, tmp_path, aiohttp_client):
     """Start the whole pipeline; yield what the tests need; stop everything."""
-    cluster = DemoCluster.build(start=time.time(), speed=1.0)
-    cluster_port, exporter_port = free_port(), free_port()
-    cluster_url, exporter_url = f"http://127.0.0.1:{cluster_port}", f"http://127.0.0.1:{exporter_port}"
-    cluster_runner = await _start_site(make_cluster_app(cluster), cluster_port)
-    nodes = [n["metadata"]["name"] for n in cluster.nodes_list()["items"]]
-    config = prometheus_config(1, cluster_url, nodes, exporter_url)
-    prometheus = prometheus_factory(scrape_configs=config["scrape_configs"], extra_config={"global": config["global"]})
-
-    kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", cluster_url)
-    settings = ExporterSettings(prometheus_url=prometheus.url, kubeconfig=kubeconfig, metrics_port=exporter_port,
-                                cycle_seconds=1, rate_window_seconds=5)
+    stack = await start_demo_stack(prometheus_factory, tmp_path, start=time.time(), speed=1.0)
+    settings = ExporterSettings(prometheus_url=stack.prometheus.url, kubeconfig=stack.kubeconfig,
+                                metrics_port=stack.exporter_port, cycle_seconds=1, rate_window_seconds=5)
     stop = asyncio.Event()
     exporter_task = asyncio.create_task(serve(settings, stop))
-    api = await aiohttp_client(make_api_app(ApiSettings(prometheus_url=prometheus.url, power_window_seconds=30)))
+    api = await aiohttp_client(make_api_app(ApiSettings(prometheus_url=stack.prometheus.url,
+                                                        power_window_seconds=30)))
     session = aiohttp.ClientSession()
     try:
-        yield cluster, settings, prometheus, api, session, f"{exporter_url}/metrics", exporter_task
+        yield stack.cluster, settings, stack.prometheus, api, session, stack.exporter_url, exporter_task
     finally:
         stop.set()
         await asyncio.wait_for(exporter_task, 30)
         await session.close()
-        await cluster_runner.cleanup()
+        await stack.close()
 
 
 async def _wait_for_counters(session, metrics_url: str, timeout: float = 30.0) -> float:
