@@ -140,6 +140,8 @@ def run_demo(args: argparse.Namespace) -> None:
             "--log.level=warn",
         ], stdin=subprocess.DEVNULL))
         wait_ready(f"{prometheus_url}/-/ready", 60, children[-1])
+        # rate() windows of a few scrape intervals, so numbers show within a minute of start.
+        power_window = int(max(30, 6 * args.scrape_interval_seconds))
         exporter_env = {
             **env, "GREENKUBE_KUBECONFIG": str(kubeconfig), "GREENKUBE_METRICS_PORT": str(args.exporter_port),
             "GREENKUBE_CYCLE_SECONDS": f"{args.cycle_seconds:g}",
@@ -149,7 +151,8 @@ def run_demo(args: argparse.Namespace) -> None:
                                          stdin=subprocess.DEVNULL, env=exporter_env))
         wait_ready(f"{exporter_url}/health", 30, children[-1])
         children.append(subprocess.Popen([sys.executable, "-m", "exporter.cli", "api"], stdin=subprocess.DEVNULL,
-                                         env={**env, "GREENKUBE_API_PORT": str(args.api_port)}))
+                                         env={**env, "GREENKUBE_API_PORT": str(args.api_port),
+                                              "GREENKUBE_POWER_WINDOW_SECONDS": str(power_window)}))
         wait_ready(f"http://{HOST}:{args.api_port}/health", 30, children[-1])
         _print_banner(args, cluster_url, exporter_url, prometheus_url, len(nodes))
         while all(child.poll() is None for child in children):
