@@ -31,7 +31,7 @@ def resolve_node(
 
     pue = (override.pue if override else None) or tables.pue(provider, node.region) or settings.onprem_pue
 
-    embodied = tables.embodied_kg(provider, node.instance_type)
+    embodied = tables.embodied_kg(provider, node.instance_type, node.vcpu)
     embodied_kg, embodied_source = embodied if embodied is not None else (settings.onprem_embodied_kg, "default")
     if override and override.embodied_kg is not None:
         embodied_kg, embodied_source = override.embodied_kg, "configured"

@@ -69,11 +69,13 @@ def power_coefficients(provider: str, instance_type: str) -> PowerCoefficients |
     )
 
 
-def embodied_kg(provider: str, instance_type: str) -> tuple[float, str] | None:
-    """Return (total embodied kg CO2e of one instance, source), or None for on-prem/unknown clouds.
+def embodied_kg(provider: str, instance_type: str, vcpu: float) -> tuple[float, str] | None:
+    """Return (embodied kg CO2e of one instance, source), or None for on-prem/unknown clouds.
 
-    Source is 'instance-table' (CCF per-instance coefficients) or 'provider-average' (the median
-    of that provider's table rows, used for types the table lacks).
+    The kg are the instance's share of its host platform's total (CCF: platform total x instance
+    vCPUs / platform vCPUs), not yet amortised over time. Source is 'instance-table' (that value
+    for a type of the table; `vcpu` is then ignored) or 'provider-average' (the median kg per vCPU
+    of that provider's table rows times `vcpu`, for types the table lacks).
     """
     provider = provider.strip().lower()
     if provider not in CLOUD_PROVIDERS:
@@ -82,7 +84,7 @@ def embodied_kg(provider: str, instance_type: str) -> tuple[float, str] | None:
     row = _instances().get((provider, _key(instance_type)))
     if row is not None and row["embodied_kg"]:
         return float(row["embodied_kg"]), INSTANCE_TABLE
-    return float(constants["embodied_kg_median"]), PROVIDER_AVERAGE
+    return float(constants["embodied_kg_per_vcpu_median"]) * vcpu, PROVIDER_AVERAGE
 
 
 def pue(provider: str, region: str) -> float | None:

@@ -21,6 +21,11 @@ PROVIDERS = {"AWS": "aws", "GCP": "gcp", "Azure": "azure"}
 MEDIAN_TRIGGERS = {"Sandy Bridge", "Ivy Bridge"}
 # Managed-service rows of aws-instances.csv: never Kubernetes nodes.
 AWS_SERVICE_TYPE = re.compile(r"^(cache|db)\.|\.elasticsearch$")
+# Azure families whose "Platform vCPUs" figure is below their own largest size; their platform
+# memory and GPUs are those of that size (Mv2: 208 given, M416ms v2 has 416 vCPUs and the platform's
+# 11400 GB; NCas_T4_v3: 24 given, NC64as T4 v3 has 64 vCPUs, 448 GB and 4 GPUs). For them the
+# platform is taken to be the family's largest size. See README.md.
+AZURE_PLATFORM_IS_LARGEST_SIZE = {"Mv2-series", "NCas_T4_v3 Series"}
 
 
 def derive(src: Path, out: Path) -> dict[str, int]:
@@ -37,7 +42,7 @@ def derive(src: Path, out: Path) -> dict[str, int]:
         ),
         "provider_constants.csv": (
             ["provider", "min_watts_per_vcpu", "max_watts_per_vcpu", "watts_basis", "pue",
-             "embodied_kg_median", "cpu_price_per_vcpu_hour", "ram_price_per_gib_hour"],
+             "embodied_kg_per_vcpu_median", "cpu_price_per_vcpu_hour", "ram_price_per_gib_hour"],
             _provider_rows(consts, instances, prices),
         ),
         "region_pue.csv": (["provider", "region", "pue"], _region_pue_rows(src)),
@@ -117,13 +122,28 @@ def _processor_watts(src: Path) -> dict[tuple[str, str], tuple[float, float]]:
     }
 
 
+def _resource_share(row: str, held_vcpu: float, platform_text: str) -> float:
+    """CCF resource share of one source row: vCPUs the instance holds / vCPUs of its platform.
+
+    Fails, naming the row, when the platform count is missing, zero or below the instance's.
+    """
+    try:
+        platform = _num(platform_text)
+    except ValueError:
+        raise ValueError(f"{row}: platform vCPUs {platform_text!r} is not a number") from None
+    if not platform > 0 or platform < held_vcpu:
+        raise ValueError(f"{row}: platform vCPUs {platform_text!r} is missing, zero or below the "
+                         f"instance's {_fmt(held_vcpu)} vCPUs")
+    return held_vcpu / platform
+
+
 @dataclass
 class _Instance:
     """One instance type while it is being assembled from several source rows."""
 
     vcpu: float
     memory_gib: float
-    embodied_kg: list[float]
+    embodied_kg: list[float]  # per source row: the platform's total x the instance's resource share
     microarchs: list[str] = field(default_factory=list)
 
 
@@ -156,8 +176,10 @@ def _aws_instances(ccf: Path) -> dict[tuple[str, str], _Instance]:
             continue
         if cpu not in cpus:
             raise ValueError(f"CPU {cpu!r} of {name} missing from hand/aws_cpus.csv")
-        kg = [embodied[name]] if name in embodied else []
-        found[("aws", name)] = _Instance(_num(r["Instance vCPU"]), _num(r["Instance Memory (in GB)"]), kg, [cpus[cpu]])
+        vcpu = _num(r["Instance vCPU"])
+        share = _resource_share(f"aws-instances.csv {name}", vcpu, r["Platform Total Number of vCPU"])
+        kg = [embodied[name] * share] if name in embodied else []
+        found[("aws", name)] = _Instance(vcpu, _num(r["Instance Memory (in GB)"]), kg, [cpus[cpu]])
     return found
 
 
@@ -166,27 +188,53 @@ def _gcp_instances(ccf: Path) -> dict[tuple[str, str], _Instance]:
     embodied = {r["type"]: float(r["total_mean"]) for r in _read_csv(ccf / "coefficients-gcp-embodied-mean.csv")}
     found: dict[tuple[str, str], _Instance] = {}
     for r in _read_csv(ccf / "gcp-instances.csv"):
-        name = r["Machine type"]
-        kg = [embodied[name]] if name in embodied else []
-        item = found.setdefault(("gcp", name), _Instance(_num(r["Instance vCPUs"]), _num(r["Instance Memory"]), kg))
+        name, vcpu = r["Machine type"], _num(r["Instance vCPUs"])
+        item = found.setdefault(("gcp", name), _Instance(vcpu, _num(r["Instance Memory"]), []))
+        share = _resource_share(f"gcp-instances.csv {name} ({r['Microarchitecture']})", vcpu,
+                                r["Platform vCPUs (highest vCPU possible)"])
+        if name in embodied:
+            item.embodied_kg.append(embodied[name] * share)
         item.microarchs.append(r["Microarchitecture"])
     return found
 
 
 def _azure_instances(ccf: Path) -> dict[tuple[str, str], _Instance]:
     """VM sizes from azure-instances.csv (one source row per possible microarchitecture)."""
-    embodied: dict[str, list[float]] = {}
-    for r in _read_csv(ccf / "coefficients-azure-embodied.csv"):
-        embodied.setdefault(r["type"], []).append(float(r["total"]))
+    embodied = {(r["type"], r["microarchitecture"]): float(r["total"])
+                for r in _read_csv(ccf / "coefficients-azure-embodied.csv")}
+    rows = _read_csv(ccf / "azure-instances.csv")
+    platforms = _azure_platform_fixes(rows)
     found: dict[tuple[str, str], _Instance] = {}
-    for r in _read_csv(ccf / "azure-instances.csv"):
-        name = r["Virtual Machine"]
+    for r in rows:
+        name, microarch = r["Virtual Machine"], r["Microarchitecture"]
         item = found.setdefault(
             ("azure", _azure_api_name(name)),
-            _Instance(_azure_vcpu(name, r["Instance vCPUs"]), _num(r["Instance Memory"]), embodied.get(name, [])),
+            _Instance(_azure_vcpu(name, r["Instance vCPUs"]), _num(r["Instance Memory"]), []),
         )
-        item.microarchs.append(r["Microarchitecture"])
+        held = _azure_held_vcpu(name, r["Instance vCPUs"])
+        platform = platforms.get(r["Series"], r["Platform vCPUs (highest vCPU possible)"])
+        share = _resource_share(f"azure-instances.csv {name} ({microarch})", held, platform)
+        if (name, microarch) in embodied:
+            item.embodied_kg.append(embodied[(name, microarch)] * share)
+        item.microarchs.append(microarch)
     return found
+
+
+def _azure_platform_fixes(rows: list[dict[str, str]]) -> dict[str, str]:
+    """Platform vCPUs of each AZURE_PLATFORM_IS_LARGEST_SIZE family: its largest size's vCPUs.
+
+    Fails if a listed family is missing or its source figure is no longer below that size.
+    """
+    fixes = {}
+    for family in sorted(AZURE_PLATFORM_IS_LARGEST_SIZE):
+        members = [r for r in rows if r["Series"] == family]
+        if not members:
+            raise ValueError(f"azure-instances.csv has no family {family!r} (AZURE_PLATFORM_IS_LARGEST_SIZE)")
+        largest = max(_azure_held_vcpu(r["Virtual Machine"], r["Instance vCPUs"]) for r in members)
+        if all(_num(r["Platform vCPUs (highest vCPU possible)"]) >= largest for r in members):
+            raise ValueError(f"azure-instances.csv family {family!r} no longer needs its platform vCPU fix")
+        fixes[family] = _fmt(largest)
+    return fixes
 
 
 def _azure_api_name(source_name: str) -> str:
@@ -203,14 +251,29 @@ def _azure_vcpu(source_name: str, text: str) -> float:
     return float(match.group(1)) if match else _num(text)
 
 
+def _azure_held_vcpu(source_name: str, text: str) -> float:
+    """vCPUs of hardware an Azure size holds; a constrained size holds its full size's vCPUs.
+
+    That count is active / ratio ('E16-4s v3': 4 / 0.25 = 16). The number before the dash is a
+    size, not always a vCPU count ('DS11-1 v2' holds 2 vCPUs, 'Gs4-4' 16), so it is not used.
+    """
+    if not re.match(r"^[A-Za-z]+\d+-\d+", source_name):
+        return _num(text)
+    active = _azure_vcpu(source_name, text)
+    held = active / _num(text)
+    if abs(held - round(held)) > 1e-6:
+        raise ValueError(f"azure-instances.csv {source_name}: {_fmt(active)} / {text} is not a whole vCPU count")
+    return float(round(held))
+
+
 def _provider_rows(consts: dict, instances: list[list[str]], prices: dict) -> list[list[str]]:
-    """Provider fallbacks: CCF watts and PUE, median embodied kg of the table, OpenCost prices."""
+    """Provider fallbacks: CCF watts and PUE, median embodied kg per vCPU of the table, OpenCost prices."""
     rows = []
     for provider in ("aws", "gcp", "azure"):
         c = consts[provider]
-        embodied = [float(r[8]) for r in instances if r[0] == provider and r[8]]
+        per_vcpu = [float(r[8]) / float(r[2]) for r in instances if r[0] == provider and r[8]]
         rows.append([provider, _fmt(c["min"]), _fmt(c["max"]), c["basis"], _fmt(c["pue"]),
-                     _fmt(statistics.median(embodied), 2), *prices[provider]])
+                     _fmt(statistics.median(per_vcpu)), *prices[provider]])
     rows.append(["default", "", "", "", "", "", *prices["default"]])
     return rows
 

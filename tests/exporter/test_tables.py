@@ -124,20 +124,98 @@ def test_power_coefficients_onprem_returns_none():
 # --- embodied -----------------------------------------------------------------------------------
 
 
-def test_embodied_kg_known_instance_uses_ccf_total():
-    # coefficients-aws-embodied.csv: m5.large total 1610.79 kg CO2e.
-    assert tables.embodied_kg("aws", "m5.large") == (1610.79, "instance-table")
+@pytest.mark.parametrize(
+    ("provider", "instance_type", "expected"),
+    [
+        # CCF resource share: platform total (coefficients-*-embodied*.csv) x instance vCPUs / platform
+        # vCPUs (*-instances.csv), rounded to 2 decimals by derive.py (binary float: a value printed as
+        # x.xx5 may sit just below it and round down).
+        # a1.medium: total 1022.21 kg, 1 of 16 platform vCPUs: 1022.21 x 1/16 = 63.888125 -> 63.89.
+        ("aws", "a1.medium", 63.89),
+        # m5.large: total 1610.79 kg, 2 of 96 vCPUs: 1610.79 x 2/96 = 33.558125 -> 33.56.
+        ("aws", "m5.large", 33.56),
+        # m6gd.2xlarge: total 1533.12 kg, 8 of 64 vCPUs: 1533.12 x 8/64 = 191.64.
+        ("aws", "m6gd.2xlarge", 191.64),
+        # n1-standard-4: total_mean 1677.48 kg (coefficients-gcp-embodied-mean.csv), 4 of 96 vCPUs on all
+        # five microarchitecture rows: 1677.48 x 4/96 = 69.895 (float 69.89499...) -> 69.89.
+        ("gcp", "n1-standard-4", 69.89),
+        # D4s v3: total 1483.12 kg on each of its 4 rows, 4 of 64 vCPUs: 1483.12 x 4/64 = 92.695 -> 92.69.
+        ("azure", "Standard_D4s_v3", 92.69),
+        # E16-4s v3 (constrained: 4 active vCPUs) holds the full 16 vCPUs; its source row names a 16-vCPU
+        # platform of its own (total 1305.46 kg), so the share is 16/16 and the kg are the whole total.
+        ("azure", "Standard_E16-4s_v3", 1305.46),
+        # DS11-1 v2: 1 active of 2 held vCPUs (1 / 0.5; "11" is a size, not a vCPU count), platform 2.
+        ("azure", "Standard_DS11-1_v2", 1150.0),
+        # Mv2 family: the source gives 208 platform vCPUs, below M416's 416, so derive.py takes the
+        # largest size (416): M208ms v2 = 16951.23 x 208/416 = 8475.615 (float just below) -> 8475.61.
+        ("azure", "Standard_M208ms_v2", 8475.61),
+        ("azure", "Standard_M416ms_v2", 16951.23),
+        # NCas_T4_v3: source platform 24 < NC64as' 64 vCPUs, so 64: NC4as = 2349.62 x 4/64 = 146.85125.
+        ("azure", "Standard_NC4as_T4_v3", 146.85),
+    ],
+)
+def test_embodied_kg_known_instance_uses_resource_share_of_platform_total(provider, instance_type, expected):
+    assert tables.embodied_kg(provider, instance_type, 99.0) == (expected, "instance-table")
 
 
-def test_embodied_kg_unknown_instance_uses_provider_median():
-    kg, source = tables.embodied_kg("gcp", "no-such-type")
-    gcp = [float(r["embodied_kg"]) for r in _csv(DATA / "instance_types.csv") if r["provider"] == "gcp"]
+@pytest.mark.parametrize(
+    ("provider", "per_vcpu"),
+    [
+        # provider_constants.csv embodied_kg_per_vcpu_median: median over the provider's rows of
+        # embodied_kg / vcpu. aws: m6gd family, 1533.12 / 64 = 23.955; gcp: n2-highmem family,
+        # 148.56 / 8 = 18.57; azure: M128 sizes, 6529.97 / 128 = 51.015390625 -> 51.0154.
+        ("aws", 23.955),
+        ("gcp", 18.57),
+        ("azure", 51.0154),
+    ],
+)
+def test_embodied_kg_unknown_instance_uses_provider_median_per_vcpu(provider, per_vcpu):
+    # An unknown 8-vCPU type: 8 x median, e.g. gcp 8 x 18.57 = 148.56.
+    kg, source = tables.embodied_kg(provider, "no-such-type", 8.0)
     assert source == "provider-average"
-    assert min(gcp) <= kg <= max(gcp)
+    assert kg == pytest.approx(8 * per_vcpu)
+
+
+def test_embodied_kg_provider_median_per_vcpu_matches_table_rows():
+    rows = _csv(DATA / "instance_types.csv")
+    constants = {r["provider"]: r for r in _csv(DATA / "provider_constants.csv")}
+    for provider in ("aws", "gcp", "azure"):
+        per_vcpu = sorted(float(r["embodied_kg"]) / float(r["vcpu"]) for r in rows if r["provider"] == provider)
+        middle = len(per_vcpu) // 2
+        median = per_vcpu[middle] if len(per_vcpu) % 2 else (per_vcpu[middle - 1] + per_vcpu[middle]) / 2
+        assert float(constants[provider]["embodied_kg_per_vcpu_median"]) == pytest.approx(median, abs=5e-5)
+
+
+def test_embodied_kg_unknown_instance_scales_with_vcpu():
+    small, _ = tables.embodied_kg("gcp", "no-such-type", 2.0)
+    large, _ = tables.embodied_kg("gcp", "no-such-type", 8.0)
+    assert large == pytest.approx(4 * small)
+
+
+def test_embodied_kg_azure_lower_case_type_matches():
+    assert tables.embodied_kg("azure", "standard_d4s_v3", 4.0) == tables.embodied_kg("azure", "Standard_D4s_v3", 4.0)
 
 
 def test_embodied_kg_onprem_returns_none():
-    assert tables.embodied_kg("onprem", "x") is None
+    assert tables.embodied_kg("onprem", "x", 4.0) is None
+
+
+@needs_shared
+def test_derive_m5_large_embodied_equals_source_total_times_vcpu_share():
+    aws = {r["Instance type"]: r for r in _csv(SHARED / "ccf-coefficients" / "aws-instances.csv")}
+    total = {r["type"]: float(r["total"]) for r in _csv(SHARED / "ccf-coefficients" / "coefficients-aws-embodied.csv")}
+    row = aws["m5.large"]
+    share = float(row["Instance vCPU"]) / float(row["Platform Total Number of vCPU"])
+    assert tables.embodied_kg("aws", "m5.large", 2.0) == (round(total["m5.large"] * share, 2), "instance-table")
+
+
+def test_derive_platform_below_instance_vcpu_raises_naming_row():
+    with pytest.raises(ValueError, match=r"x\.large.*platform vCPUs '2'"):
+        derive._resource_share("aws-instances.csv x.large", 4.0, "2")
+    with pytest.raises(ValueError, match="missing, zero"):
+        derive._resource_share("gcp-instances.csv y-standard-1 (Skylake)", 1.0, "0")
+    with pytest.raises(ValueError, match="not a number"):
+        derive._resource_share("azure-instances.csv Z1 v2 (Unknown)", 1.0, "")
 
 
 # --- PUE, zones, intensity, prices --------------------------------------------------------------
