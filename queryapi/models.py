@@ -6,7 +6,7 @@ Request models read query parameters (strings) and forbid unknown ones. Validati
 
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
@@ -146,3 +146,18 @@ class ClusterMetrics(BaseModel):
 
 def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Health(BaseModel):
+    """Liveness answer (GET /health)."""
+
+    status: Literal["ok"]
+
+
+class Version(BaseModel):
+    """Versions (GET /api/v1/version)."""
+
+    version: str
+    api_version: str
+    python: str
+    build: str

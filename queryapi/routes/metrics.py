@@ -4,13 +4,15 @@ from aiohttp import web
 
 from queryapi.appkeys import ENGINE, SETTINGS
 from queryapi.cluster import read_cluster_metrics
-from queryapi.models import WindowParams
+from queryapi.models import ClusterMetrics, WindowParams
+from queryapi.registry import endpoint
 from queryapi.routes.common import model_response, read_query
 
 routes = web.RouteTableDef()
 
 
-@routes.get("/api/v1/metrics")
+@endpoint(routes, "GET", "/api/v1/metrics", summary="Cluster totals over a window", tag="metrics",
+          query=WindowParams, response=ClusterMetrics, errors=(400, 502, 503, 504))
 async def get_cluster_metrics(request: web.Request) -> web.Response:
     """Cluster snapshot over `from`..`to` (UTC; default the last 24 h).
 
