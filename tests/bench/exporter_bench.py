@@ -3,7 +3,8 @@
 `python -m tests.bench.exporter_bench` runs each size in its own subprocess, so each peak RSS
 belongs to that size alone, and prints one table. The cluster is synthetic and deterministic
 (seeded). This is a benchmark, not a test: it reports the targets and never fails on speed.
-See docs/PERFORMANCE.md.
+"RSS MB" is the peak of the whole process; "inputs MB" is its peak before the exporter runs
+(interpreter, imports, the synthetic answers as JSON text, pod and node facts). See docs/PERFORMANCE.md.
 """
 
 import argparse
@@ -72,11 +73,9 @@ def _node(rng: random.Random, i: int) -> NodeFacts:
         name = f"aks-nodepool{i % 5}-{rng.randrange(10**8):08d}-vmss{i:06x}"
         provider_id = (f"azure:///subscriptions/{uuid.UUID(int=rng.getrandbits(128))}/resourceGroups/mc_prod_{region}"
                        f"/providers/Microsoft.Compute/virtualMachineScaleSets/aks-nodepool{i % 5}/virtualMachines/{i}")
-    labels = {
-        "kubernetes.io/arch": "amd64", "kubernetes.io/os": "linux", "kubernetes.io/hostname": name,
-        "node.kubernetes.io/instance-type": instance_type,
-        "topology.kubernetes.io/region": region, "topology.kubernetes.io/zone": zone,
-    }
+    labels = {"kubernetes.io/arch": "amd64", "kubernetes.io/os": "linux", "kubernetes.io/hostname": name,
+              "node.kubernetes.io/instance-type": instance_type,
+              "topology.kubernetes.io/region": region, "topology.kubernetes.io/zone": zone}
     return NodeFacts(name, labels, provider_id, instance_type, region, zone, "amd64", float(vcpu), gib * 1024.0**3)
 
 
@@ -124,31 +123,27 @@ def parse_answers(texts: tuple[str, ...]) -> tuple:
     return cpu, memory, req_v2, [], True, owners, []  # no kube-state-metrics v1 series, no OpenCost
 
 
-def _time_join(texts: tuple[str, ...]) -> float:
-    answers = parse_answers(texts)
-    return _timed(lambda: join_usage(*answers))[0]
+def _peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _timed(fn):
+def _timed(fn, *args):
     start = time.perf_counter()
-    result = fn()
+    result = fn(*args)
     return time.perf_counter() - start, result
 
 
 def _check_tables() -> None:
     """Fail early if a synthetic machine or region is missing from the built-in tables."""
     for provider, machines in MACHINES.items():
-        for instance_type, _, _ in machines:
-            assert tables.power_coefficients(provider, instance_type).source == "instance-table", instance_type
-        for region in REGIONS[provider]:
-            assert tables.grid_zone(provider, region), region
+        assert all(tables.power_coefficients(provider, m[0]).source == "instance-table" for m in machines), provider
+        assert all(tables.grid_zone(provider, region) for region in REGIONS[provider]), provider
 
 
 def _second_cycle(estimator: Estimator, nodes, facts, texts) -> tuple[float, float, float]:
     """Seconds to apply the second cycle and to render its body, and the body size in MB."""
     estimator.apply(CycleInputs(join_usage(*parse_answers(texts)), nodes, facts), NOW)  # the first creates state
-    inputs = CycleInputs(join_usage(*parse_answers(texts)), nodes, facts)
-    compute, _ = _timed(lambda: estimator.apply(inputs, NOW + 30))
+    compute, _ = _timed(estimator.apply, CycleInputs(join_usage(*parse_answers(texts)), nodes, facts), NOW + 30)
     rendering, body = _timed(lambda: estimator.body)
     return compute, rendering, len(body) / 1e6
 
@@ -159,21 +154,23 @@ def measure(pods: int) -> dict:
     nodes, facts, texts = build_cluster(pods, NODES_FOR[pods])
     settings = ExporterSettings()
     intensity = IntensitySource(settings.electricity_maps_url, None, 900, settings.default_intensity_g_per_kwh)
+    inputs_mb = _peak_rss_mb()  # interpreter, imports and the synthetic inputs, before any exporter work
 
-    join = statistics.median(_time_join(texts) for _ in range(RUNS))
+    join = statistics.median(_timed(join_usage, *parse_answers(texts))[0] for _ in range(RUNS))
     runs = [_second_cycle(Estimator(settings, intensity), nodes, facts, texts) for _ in range(RUNS)]
     result = {
         "pods": pods, "nodes": len(nodes), "join_s": join, "compute_s": statistics.median(r[0] for r in runs),
         "render_s": statistics.median(r[1] for r in runs), "body_mb": runs[0][2],
-        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "inputs_mb": inputs_mb, "rss_mb": _peak_rss_mb(),
     }
     if pods == COMPARE_AT:
         result.update(compare_client(join_usage(*parse_answers(texts))))
     return result
 
 
-PER_POD = (cat.POD_ENERGY, cat.POD_CO2E, cat.POD_EMBODIED_CO2E, cat.POD_COST,
-           cat.POD_CPU_USAGE, cat.POD_CPU_REQUEST, cat.POD_MEMORY_USAGE, cat.POD_MEMORY_REQUEST)
+# The per-pod families; POD_INFO takes the info labels, the others namespace, pod and node.
+PER_POD = (cat.POD_ENERGY, cat.POD_CO2E, cat.POD_EMBODIED_CO2E, cat.POD_COST, cat.POD_CPU_USAGE,
+           cat.POD_CPU_REQUEST, cat.POD_MEMORY_USAGE, cat.POD_MEMORY_REQUEST, cat.POD_INFO)
 
 
 class _PodCollector(Collector):
@@ -186,36 +183,33 @@ class _PodCollector(Collector):
         for column, metric in enumerate(PER_POD):
             kind = CounterMetricFamily if metric.kind == "counter" else GaugeMetricFamily
             family = kind(metric.name, metric.help, labels=metric.labels)
-            for labels, _, values in self._rows:
-                family.add_metric(labels, values[column])
+            which = 1 if metric is cat.POD_INFO else 0
+            for row in self._rows:
+                family.add_metric(row[which], row[2][column])
             yield family
-        info = GaugeMetricFamily(cat.POD_INFO.name, cat.POD_INFO.help, labels=cat.POD_INFO.labels)
-        for _, info_labels, _ in self._rows:
-            info.add_metric(info_labels, 1.0)
-        yield info
 
 
 def compare_client(reading) -> dict:
-    """Render the 9 per-pod families by hand and through prometheus_client (median of RUNS)."""
+    """Seconds to render the 9 per-pod families by hand and through prometheus_client (median of RUNS)."""
     rows = []
     for o in reading.pods.values():
         labels = (o.namespace, o.pod, o.node)
-        info = (*labels, o.uid, "ReplicaSet", o.pod.rsplit("-", 1)[0], "true")
+        info = (*labels, o.uid, o.owner_kind, o.owner_name, "true")
         energy = o.cpu_cores * 30 * 12.5
         values = [energy, energy * 1.2e-4, energy * 3e-5, energy * 2e-6,
-                  o.cpu_cores, o.cpu_request_cores, o.memory_bytes, o.memory_request_bytes]
+                  o.cpu_cores, o.cpu_request_cores, o.memory_bytes, o.memory_request_bytes, 1.0]
         rows.append((labels, info, values))
     prepared = [(label_string(cat.POD_LABELS, labels), label_string(cat.POD_INFO.labels, info), values)
                 for labels, info, values in rows]  # the estimator keeps these strings across cycles
-    families = [(metric, [(labels, v[column]) for labels, _, v in prepared]) for column, metric in enumerate(PER_POD)]
-    families.append((cat.POD_INFO, [(info, 1.0) for _, info, _ in prepared]))
+    families = [(metric, [(row[1 if metric is cat.POD_INFO else 0], row[2][column]) for row in prepared])
+                for column, metric in enumerate(PER_POD)]
 
     def through_client() -> bytes:
         registry = CollectorRegistry()
         registry.register(_PodCollector(rows))
         return generate_latest(registry)
 
-    hand = statistics.median(_timed(lambda: render(families))[0] for _ in range(RUNS))
+    hand = statistics.median(_timed(render, families)[0] for _ in range(RUNS))
     client = statistics.median(_timed(through_client)[0] for _ in range(RUNS))
     return {"hand_s": hand, "client_s": client}
 
@@ -223,7 +217,7 @@ def compare_client(reading) -> dict:
 def _row(r: dict) -> str:
     return (f"{r['pods']:>8,} {r['nodes']:>7,} {r['join_s']:>8.3f} {r['compute_s']:>10.3f} "
             f"{r['compute_s'] / r['pods'] * 1e6:>7.2f} {r['render_s']:>9.3f} {r['render_s'] / r['pods'] * 1e6:>7.2f} "
-            f"{r['body_mb']:>8.1f} {r['rss_mb']:>8.0f}")
+            f"{r['body_mb']:>8.1f} {r['inputs_mb']:>9.0f} {r['rss_mb']:>8.0f}")
 
 
 def _verdict(results: list[dict]) -> str:
@@ -248,11 +242,10 @@ def main(argv: list[str] | None = None) -> None:
         return
 
     sizes = [int(s) for s in args.sizes.split(",")]
-    unknown = [s for s in sizes if s not in NODES_FOR]
-    if unknown:
-        parser.error(f"--sizes {unknown}: choose among {sorted(NODES_FOR)}")
+    if not set(sizes) <= NODES_FOR.keys():
+        parser.error(f"--sizes {args.sizes}: choose among {sorted(NODES_FOR)}")
     print(f"{'pods':>8} {'nodes':>7} {'join s':>8} {'compute s':>10} {'us/pod':>7} {'render s':>9} {'us/pod':>7} "
-          f"{'body MB':>8} {'RSS MB':>8}", flush=True)
+          f"{'body MB':>8} {'inputs MB':>9} {'RSS MB':>8}", flush=True)
     results = []
     for size in sizes:
         command = [sys.executable, "-m", "tests.bench.exporter_bench", "--size", str(size)]
