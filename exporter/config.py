@@ -4,12 +4,19 @@
 the setting and the bad value, before anything starts.
 """
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, Field, HttpUrl, SecretStr, ValidationError
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, YamlConfigSettingsSource
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+    YamlConfigSettingsSource,
+)
 
 from exporter.model.energy import IDLE_ATTRIBUTIONS
 
@@ -98,7 +105,12 @@ def load_settings(cls: type[S], config_file: Path | None = None) -> S:
     try:
         return _FromFile()
     except ValidationError as err:
-        raise ConfigError(_one_line(err)) from None
+        secrets = {name for name, info in cls.model_fields.items() if "SecretStr" in repr(info.annotation)}
+        raise ConfigError(_one_line(err, secrets)) from None
+    except SettingsError as err:  # a dict-valued variable (headers, node overrides) that is not JSON
+        field = re.search(r'field "(\w+)"', str(err))
+        name = f"GREENKUBE_{field.group(1).upper()}" if field else "a GREENKUBE_* variable"
+        raise ConfigError(f"invalid setting {name}: not a JSON object") from None
 
 
 def _check_yaml(path: Path) -> None:
@@ -107,20 +119,23 @@ def _check_yaml(path: Path) -> None:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as err:
         raise ConfigError(f"cannot read config file {path}: {err.strerror}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"config file {path} is not UTF-8 text") from None
     except yaml.YAMLError as err:
         raise ConfigError(f"config file {path} is not valid YAML: {str(err).splitlines()[0]}") from None
     if data is not None and not isinstance(data, dict):
         raise ConfigError(f"config file {path} must hold a mapping of setting: value")
 
 
-def _one_line(err: ValidationError) -> str:
+def _one_line(err: ValidationError, secrets: set[str]) -> str:
     """Name the first bad setting as its environment variable, with the value and the reason."""
     first = err.errors()[0]
     field = str(first["loc"][0]) if first["loc"] else "?"
     rest = ".".join(str(p) for p in first["loc"][1:])
     name = f"GREENKUBE_{field.upper()}" + (f" ({rest})" if rest else "")
     value = first.get("input")
-    shown = "***" if "token" in field or "password" in field else repr(value)
+    # SecretStr fields are never echoed, nor header values (Authorization, X-API-Key).
+    shown = "***" if field in secrets or field.endswith("headers") else repr(value)
     more = f" (and {err.error_count() - 1} more)" if err.error_count() > 1 else ""
     if first["type"] == "extra_forbidden":
         return f"unknown setting {field!r}{more}"

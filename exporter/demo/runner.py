@@ -25,6 +25,8 @@ from exporter.config import ConfigError
 
 log = logging.getLogger("greenkube.demo")
 HOST = "127.0.0.1"
+# Loopback only: an http_proxy from the environment must not see the readiness probes.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 class DemoError(ConfigError):
@@ -70,7 +72,7 @@ def wait_ready(url: str, timeout: float, process: subprocess.Popen) -> None:
         if process.poll() is not None:
             raise DemoError(f"{process.args[0]} exited with code {process.returncode} before it was ready")
         try:
-            with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 - loopback only
+            with _OPENER.open(url, timeout=1) as response:
                 if response.status == 200:
                     return
         except OSError:
@@ -129,7 +131,9 @@ def run_demo(args: argparse.Namespace) -> None:
 
     loop = asyncio.new_event_loop()
     cluster_runner = loop.run_until_complete(_serve_cluster(make_app(cluster), args.cluster_port))
-    env = {**os.environ, "GREENKUBE_PROMETHEUS_URL": prometheus_url}
+    # The children's clients (kubernetes: trust_env) must reach loopback directly, not via http_proxy.
+    no_proxy = ",".join(filter(None, (os.environ.get("no_proxy") or os.environ.get("NO_PROXY"), HOST, "localhost")))
+    env = {**os.environ, "GREENKUBE_PROMETHEUS_URL": prometheus_url, "no_proxy": no_proxy, "NO_PROXY": no_proxy}
     children: list[subprocess.Popen] = []
     # Explicit handlers: a demo started in the background inherits an ignored SIGINT.
     previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}

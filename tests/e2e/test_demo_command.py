@@ -1,0 +1,161 @@
+"""`greenkube demo` as a real process: numbers appear, Ctrl-C stops every child, busy ports fail fast.
+
+The demo runs in its own session with a dead `http_proxy` in its environment: its loopback
+readiness probes and clients must not go through a proxy.
+"""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.prometheus import free_port
+from tests.fixtures.tools import require_tool
+
+pytestmark = pytest.mark.e2e
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+class Demo:
+    def __init__(self, workdir: Path, ports: list[int]):
+        self.api, self.prometheus, self.exporter, self.cluster = ports
+        self.stdout, self.stderr = workdir / "stdout.log", workdir / "stderr.log"
+        dead = f"http://127.0.0.1:{free_port()}"
+        env = {name: value for name, value in os.environ.items() if not name.startswith("GREENKUBE_")}
+        env |= {"http_proxy": dead, "HTTP_PROXY": dead}
+        names = ["--api-port", "--prometheus-port", "--exporter-port", "--cluster-port"]
+        args = [arg for name, port in zip(names, ports, strict=True) for arg in (name, str(port))]
+        with self.stdout.open("w") as out, self.stderr.open("w") as err:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "exporter.cli", "demo", *args, "--cycle-seconds", "1",
+                 "--scrape-interval-seconds", "1"],
+                env=env, stdout=out, stderr=err, stdin=subprocess.DEVNULL, start_new_session=True)
+
+    def wait_for(self, check, timeout: float, what: str):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, f"demo exited early:\n{self.stderr.read_text()[-3000:]}"
+            if result := check():
+                return result
+            time.sleep(0.5)
+        pytest.fail(f"{what} not seen within {timeout:g} s:\n{self.stderr.read_text()[-3000:]}")
+
+    def kill_group(self) -> None:
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait()
+
+
+def _get(url: str) -> str | None:
+    try:
+        with _OPENER.open(url, timeout=5) as response:
+            return response.read().decode()
+    except OSError:
+        return None
+
+
+def _children(pid: int) -> set[tuple[int, str]]:
+    """(pid, start time) of every process whose parent is `pid`, read from /proc/*/stat."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:  # fields[0] is the state, [1] the parent, [19] the start time
+            found.add((int(stat.parent.name), fields[19]))
+    return found
+
+
+def _alive(pid: int, start: str) -> bool:
+    try:
+        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[19] == start
+    except OSError:
+        return False
+
+
+def _prometheus_on(port: int) -> list[int]:
+    """PIDs of processes started with --web.listen-address=127.0.0.1:<port> (orphans included)."""
+    flag = f"--web.listen-address=127.0.0.1:{port}".encode()
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if flag in cmdline.read_bytes().split(b"\0"):
+                found.append(int(cmdline.parent.name))
+        except OSError:
+            continue
+    return found
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Iterator[Demo]:
+    require_tool("prometheus")
+    started = Demo(tmp_path, [free_port() for _ in range(4)])
+    yield started
+    started.kill_group()
+
+
+def _carbon(demo: Demo) -> float | None:
+    body = _get(f"http://127.0.0.1:{demo.api}/api/v1/metrics")
+    value = json.loads(body).get("total_carbon_grams") if body else None
+    return value if value else None
+
+
+def test_demo_command_running_serves_numbers_and_stops_on_sigint(demo: Demo) -> None:
+    banner = f"curl -s http://127.0.0.1:{demo.api}/api/v1/metrics | jq .total_carbon_grams"
+    demo.wait_for(lambda: banner in demo.stdout.read_text(), 60, "banner")
+
+    assert demo.wait_for(lambda: _carbon(demo), 60, "total_carbon_grams > 0") > 0
+    assert json.loads(_get(f"http://127.0.0.1:{demo.api}/health")) == {"status": "ok"}
+    metrics = _get(f"http://127.0.0.1:{demo.exporter}/metrics") or ""
+    assert len([line for line in metrics.splitlines() if line.startswith("greenkube_node_info{")]) == 4
+
+    children = _children(demo.process.pid)
+    assert len(children) == 3  # prometheus, exporter, api
+    demo.process.send_signal(signal.SIGINT)
+    code = demo.process.wait(timeout=20)
+
+    assert code == 0, demo.stderr.read_text()[-3000:]
+    assert [pid for pid, start in children if _alive(pid, start)] == []
+    assert _prometheus_on(demo.prometheus) == []
+    assert [port for port in (demo.api, demo.prometheus, demo.exporter, demo.cluster) if not _port_free(port)] == []
+    assert "Traceback" not in demo.stderr.read_text()
+
+
+def test_demo_command_busy_api_port_exits_with_one_line(tmp_path: Path) -> None:
+    require_tool("prometheus")
+    ports = [free_port() for _ in range(4)]
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", ports[0]))
+        busy.listen()
+        demo = Demo(tmp_path, ports)
+        try:
+            code = demo.process.wait(timeout=10)
+        finally:
+            demo.kill_group()
+    stderr = demo.stderr.read_text()
+
+    assert code == 2
+    assert len(stderr.strip().splitlines()) == 1 and "Traceback" not in stderr
+    assert stderr.startswith(f"greenkube: port {ports[0]} (query API) is busy on 127.0.0.1")
+    assert _prometheus_on(ports[1]) == [] and _port_free(ports[1])

@@ -1,0 +1,141 @@
+"""The `greenkube` command as a real process: help, usage errors, bad settings, start and SIGTERM."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from exporter.demo.server import write_kubeconfig
+from tests.fixtures.prometheus import free_port
+
+TIMEOUT_SECONDS = 30
+SECRET = "s3cret-token-42"
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def _clean_env(**extra: str) -> dict[str, str]:
+    env = {name: value for name, value in os.environ.items() if not name.startswith("GREENKUBE_")}
+    return {**env, **extra}
+
+
+def _greenkube(*args: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "exporter.cli", *args], env=_clean_env(**env),
+                          capture_output=True, text=True, timeout=TIMEOUT_SECONDS, check=False)
+
+
+@pytest.mark.parametrize(
+    ("args", "usage"),
+    [((), "usage: greenkube "), (("exporter",), "usage: greenkube exporter "),
+     (("api",), "usage: greenkube api "), (("demo",), "usage: greenkube demo ")],
+)
+def test_cli_help_exit_zero_usage(args: tuple[str, ...], usage: str) -> None:
+    result = _greenkube(*args, "--help")
+
+    assert result.returncode == 0
+    assert result.stdout.startswith(usage)
+
+
+def test_cli_no_command_exit_two_usage() -> None:
+    result = _greenkube()
+
+    assert result.returncode == 2
+    assert result.stderr.startswith("usage: greenkube ")
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "variable", "value", "expected"),
+    [
+        ("exporter", "GREENKUBE_CYCLE_SECONDS", "abc", "GREENKUBE_CYCLE_SECONDS='abc'"),
+        ("api", "GREENKUBE_PROMETHEUS_URL", "ftp://x", "GREENKUBE_PROMETHEUS_URL='ftp://x'"),
+        ("exporter", "GREENKUBE_IDLE_ATTRIBUTION", "sometimes", "GREENKUBE_IDLE_ATTRIBUTION='sometimes'"),
+        ("api", "GREENKUBE_PROMETHEUS_HEADERS", f"{{Authorization: {SECRET}}}", "GREENKUBE_PROMETHEUS_HEADERS"),
+    ],
+)
+def test_cli_bad_env_setting_one_line_exit_two(command: str, variable: str, value: str, expected: str) -> None:
+    result = _greenkube(command, **{variable: value})
+
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.stderr.startswith(f"greenkube: invalid setting {expected}")
+    assert "Traceback" not in result.stderr and SECRET not in result.stderr
+
+
+@pytest.mark.parametrize(("command", "field"), [("exporter", "electricity_maps_token"), ("api", "prometheus_token")])
+def test_cli_bad_token_in_yaml_value_hidden(tmp_path: Path, command: str, field: str) -> None:
+    config = tmp_path / "token.yaml"
+    config.write_text(f"{field}: [{SECRET}]\n")
+
+    result = _greenkube(command, "--config", str(config))
+
+    assert result.returncode == 2
+    variable = f"GREENKUBE_{field.upper()}"
+    assert result.stderr == f"greenkube: invalid setting {variable}=***: Input should be a valid string\n"
+
+
+@pytest.mark.parametrize(
+    ("command", "text", "expected"),
+    [
+        ("exporter", None, "cannot read config file {path}: No such file or directory"),
+        ("api", "a: [\n", "config file {path} is not valid YAML: "),
+        ("api", "- cycle_seconds\n", "config file {path} must hold a mapping of setting: value"),
+        ("exporter", "cycle_seconds: 5\ncycle_second: 5\n", "unknown setting 'cycle_second'"),
+    ],
+)
+def test_cli_bad_config_file_one_line_exit_two(tmp_path: Path, command: str, text: str | None, expected: str) -> None:
+    config = tmp_path / "greenkube.yaml"
+    if text is not None:
+        config.write_text(text)
+
+    result = _greenkube(command, "--config", str(config))
+
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert result.stderr.startswith("greenkube: " + expected.format(path=config))
+    assert "Traceback" not in result.stderr
+
+
+def _scrape(url: str) -> str | None:
+    try:
+        with _OPENER.open(url, timeout=2) as response:
+            return response.read().decode()
+    except OSError:
+        return None
+
+
+def test_cli_exporter_dead_sources_serves_until_sigterm(tmp_path: Path) -> None:
+    metrics_port, dead_port = free_port(), free_port()
+    kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", f"http://127.0.0.1:{dead_port}")
+    config = tmp_path / "good.yaml"
+    config.write_text(f"metrics_port: {metrics_port}\nprometheus_url: http://127.0.0.1:{dead_port}\n"
+                      f"kubeconfig: {kubeconfig}\ncycle_seconds: 1\n")
+    stderr_path = tmp_path / "stderr.log"
+    with stderr_path.open("w") as stderr, (tmp_path / "stdout.log").open("w") as stdout:
+        process = subprocess.Popen([sys.executable, "-m", "exporter.cli", "exporter", "--config", str(config)],
+                                   env=_clean_env(), stdout=stdout, stderr=stderr, stdin=subprocess.DEVNULL)
+    try:
+        deadline, body = time.monotonic() + 15, None
+        while time.monotonic() < deadline and process.poll() is None:
+            body = _scrape(f"http://127.0.0.1:{metrics_port}/metrics")
+            if body and 'greenkube_source_up{source="prometheus"} 0.0' in body:
+                break
+            time.sleep(0.2)
+
+        assert body is not None and 'greenkube_source_up{source="prometheus"} 0.0' in body, stderr_path.read_text()
+        time.sleep(1.5)  # a few more cycles against dead sources
+        assert process.poll() is None
+
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(timeout=15)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+    assert code in (0, -signal.SIGTERM)
+    assert "Traceback" not in stderr_path.read_text()

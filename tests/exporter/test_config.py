@@ -1,0 +1,183 @@
+"""load_settings: GREENKUBE_* variables over a YAML file, and one-line ConfigError messages."""
+
+from pathlib import Path
+
+import pytest
+
+from exporter.config import ConfigError, ExporterSettings, NodeOverride, load_settings
+from queryapi.config import ApiSettings
+
+SECRET = "s3cret-value-42"
+
+
+@pytest.fixture
+def write_yaml(tmp_path: Path):
+    def write(text: str) -> Path:
+        path = tmp_path / "greenkube.yaml"
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
+
+
+def test_load_settings_no_file_no_env_defaults() -> None:
+    settings = load_settings(ExporterSettings)
+
+    assert str(settings.prometheus_url) == "http://127.0.0.1:9090/"
+    assert (settings.cycle_seconds, settings.metrics_port, settings.idle_attribution) == (30.0, 9101, "request")
+    assert settings.node_overrides == {} and settings.prometheus_headers == {}
+
+
+def test_load_settings_yaml_only_values_read(write_yaml) -> None:
+    path = write_yaml("cycle_seconds: 5\nmetrics_port: 9200\ncurrency: EUR\nidle_attribution: even\n")
+
+    settings = load_settings(ExporterSettings, path)
+
+    assert (settings.cycle_seconds, settings.metrics_port) == (5.0, 9200)
+    assert (settings.currency, settings.idle_attribution) == ("EUR", "even")
+
+
+def test_load_settings_env_and_yaml_env_wins(write_yaml, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write_yaml("cycle_seconds: 5\nmetrics_port: 9200\n")
+    monkeypatch.setenv("GREENKUBE_CYCLE_SECONDS", "7")
+
+    settings = load_settings(ExporterSettings, path)
+
+    assert (settings.cycle_seconds, settings.metrics_port) == (7.0, 9200)
+
+
+def test_load_settings_node_overrides_yaml_parsed(write_yaml) -> None:
+    path = write_yaml("node_overrides:\n  rack-1:\n    pue: 1.2\n    grid_zone: FR\n")
+
+    settings = load_settings(ExporterSettings, path)
+
+    assert settings.node_overrides == {"rack-1": NodeOverride(pue=1.2, grid_zone="FR")}
+
+
+def test_load_settings_node_overrides_env_json_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GREENKUBE_NODE_OVERRIDES", '{"rack-1": {"max_watts_per_vcpu": 4}}')
+
+    settings = load_settings(ExporterSettings)
+
+    assert settings.node_overrides["rack-1"].max_watts_per_vcpu == 4.0
+
+
+def test_load_settings_headers_env_json_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GREENKUBE_PROMETHEUS_HEADERS", '{"X-Scope-OrgID": "team-a"}')
+
+    assert load_settings(ExporterSettings).prometheus_headers == {"X-Scope-OrgID": "team-a"}
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("GREENKUBE_CYCLE_SECONDS", "abc", "invalid setting GREENKUBE_CYCLE_SECONDS='abc': "),
+        ("GREENKUBE_CYCLE_SECONDS", "0.1", "invalid setting GREENKUBE_CYCLE_SECONDS='0.1': "),
+        ("GREENKUBE_IDLE_ATTRIBUTION", "sometimes", "invalid setting GREENKUBE_IDLE_ATTRIBUTION='sometimes': "),
+        ("GREENKUBE_PROMETHEUS_URL", "ftp://x", "invalid setting GREENKUBE_PROMETHEUS_URL='ftp://x': "),
+        ("GREENKUBE_METRICS_PORT", "70000", "invalid setting GREENKUBE_METRICS_PORT='70000': "),
+        ("GREENKUBE_PROMETHEUS_HEADERS", "not json", "invalid setting GREENKUBE_PROMETHEUS_HEADERS: not a JSON"),
+        ("GREENKUBE_NODE_OVERRIDES", "{", "invalid setting GREENKUBE_NODE_OVERRIDES: not a JSON"),
+    ],
+)
+def test_load_settings_bad_env_error_names_variable(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, message: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+
+    with pytest.raises(ConfigError) as caught:
+        load_settings(ExporterSettings)
+
+    assert str(caught.value).startswith(message)
+    assert "\n" not in str(caught.value)
+
+
+def test_load_settings_bad_node_override_error_names_node(write_yaml) -> None:
+    path = write_yaml("node_overrides:\n  rack-1:\n    pue: 0.5\n")
+
+    with pytest.raises(ConfigError, match=r"^invalid setting GREENKUBE_NODE_OVERRIDES \(rack-1.pue\)=0.5: "):
+        load_settings(ExporterSettings, path)
+
+
+@pytest.mark.parametrize(
+    ("cls", "yaml_text", "variable"),
+    [
+        (ExporterSettings, f"prometheus_token: [{SECRET}]\n", "GREENKUBE_PROMETHEUS_TOKEN"),
+        (ExporterSettings, f"prometheus_password: {{p: {SECRET}}}\n", "GREENKUBE_PROMETHEUS_PASSWORD"),
+        (ExporterSettings, f"electricity_maps_token: [{SECRET}]\n", "GREENKUBE_ELECTRICITY_MAPS_TOKEN"),
+        (ApiSettings, f"prometheus_headers: {{Authorization: [Bearer {SECRET}]}}\n", "GREENKUBE_PROMETHEUS_HEADERS"),
+        (ApiSettings, f"api_key: [{SECRET}]\n", "GREENKUBE_API_KEY"),
+    ],
+)
+def test_load_settings_bad_secret_value_hidden(write_yaml, cls: type, yaml_text: str, variable: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(cls, write_yaml(yaml_text))
+
+    assert variable in str(caught.value) and "=***" in str(caught.value)
+    assert SECRET not in str(caught.value)
+
+
+def test_load_settings_bad_headers_env_value_hidden(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GREENKUBE_PROMETHEUS_HEADERS", f'{{"Authorization": "Bearer {SECRET}"')  # no closing }
+
+    with pytest.raises(ConfigError) as caught:
+        load_settings(ApiSettings)
+
+    assert SECRET not in str(caught.value)
+
+
+def test_load_settings_extra_yaml_key_unknown_setting(write_yaml) -> None:
+    path = write_yaml("cycle_seconds: 5\ncycle_second: 5\n")
+
+    with pytest.raises(ConfigError, match=r"^unknown setting 'cycle_second'$"):
+        load_settings(ExporterSettings, path)
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "message"),
+    [("a: [\n", "is not valid YAML: "), ("- a\n- b\n", "must hold a mapping of setting: value")],
+)
+def test_load_settings_bad_yaml_file_one_line(write_yaml, yaml_text: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message) as caught:
+        load_settings(ExporterSettings, write_yaml(yaml_text))
+
+    assert "\n" not in str(caught.value)
+
+
+def test_load_settings_missing_file_cannot_read(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"^cannot read config file .*missing.yaml: No such file or directory$"):
+        load_settings(ExporterSettings, tmp_path / "missing.yaml")
+
+
+def test_load_settings_non_utf8_file_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(b"onprem_grid_zone: \xe9\n")
+
+    with pytest.raises(ConfigError, match=r"is not UTF-8 text$"):
+        load_settings(ExporterSettings, path)
+
+
+def test_load_settings_empty_yaml_defaults(write_yaml) -> None:
+    assert load_settings(ExporterSettings, write_yaml("")).cycle_seconds == 30.0
+
+
+def test_load_settings_api_env_over_yaml_read(write_yaml, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write_yaml("api_port: 9000\ncurrency: EUR\nprometheus_url: http://mimir:8080/prometheus\n")
+    monkeypatch.setenv("GREENKUBE_CURRENCY", "GBP")
+
+    settings = load_settings(ApiSettings, path)
+
+    assert (settings.api_port, settings.currency) == (9000, "GBP")
+    assert str(settings.prometheus_url) == "http://mimir:8080/prometheus"
+
+
+def test_load_settings_api_exporter_key_unknown_setting(write_yaml) -> None:
+    with pytest.raises(ConfigError, match=r"^unknown setting 'cycle_seconds'$"):
+        load_settings(ApiSettings, write_yaml("cycle_seconds: 5\n"))
+
+
+def test_load_settings_api_bad_env_error_names_variable(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GREENKUBE_API_PORT", "0")
+
+    with pytest.raises(ConfigError, match=r"^invalid setting GREENKUBE_API_PORT='0': "):
+        load_settings(ApiSettings)
