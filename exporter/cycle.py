@@ -7,14 +7,15 @@ used over the gap. The first cycle only establishes the rates: counters start at
 
 import logging
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from exporter import catalogue as cat
 from exporter.coefficients import resolve_node
 from exporter.config import ExporterSettings
-from exporter.exposition import Family, label_string, render
+from exporter.exposition import label_string, render_family, render_rows
 from exporter.model.estimate import estimate_node
-from exporter.model.inputs import NodeCoefficients, PodInputs
+from exporter.model.inputs import NodeCoefficients
 from exporter.sources.intensity import IntensitySource
 from exporter.sources.kubernetes import NodeFacts, PodFacts
 from exporter.sources.usage import PodKey, PodObservation, UsageReading
@@ -25,11 +26,13 @@ log = logging.getLogger("greenkube.exporter")
 class PodState:
     """Counters and latest gauges of one pod; `labels` is its prepared label string."""
 
-    __slots__ = ("labels", "info", "energy", "co2e", "embodied", "cost", "cpu", "cpu_request", "memory",
-                 "memory_request")
+    __slots__ = ("labels", "info", "info_key", "energy", "co2e", "embodied", "cost", "cpu", "cpu_request",
+                 "memory", "memory_request")
 
-    def __init__(self, labels: str, info: str):
-        self.labels, self.info = labels, info
+    def __init__(self, labels: str):
+        self.labels = labels
+        self.info = ""
+        self.info_key: tuple = ()
         self.energy = self.co2e = self.embodied = self.cost = 0.0
         self.cpu = self.memory = 0.0
         self.cpu_request: float | None = None
@@ -40,6 +43,7 @@ class PodState:
 class NodeState:
     labels: str
     info: str = ""
+    info_values: dict[str, str] | None = None
     vcpu: float = 0.0
     memory_bytes: float = 0.0
     pue: float = 1.0
@@ -75,14 +79,22 @@ class Estimator:
         self._zones: dict[str, tuple[float, str]] = {}
         self._last_success: float | None = None
         self._gauges = True
-        self._body: bytes | None = None
+        # Node name -> (facts, OpenCost prices, intensity version, coefficients, info labels).
+        self._resolved: dict[str, tuple] = {}
+
+    def families(self) -> Iterator[bytes]:
+        """The exposition of the current state, rendered one family at a time as it is consumed.
+
+        Nothing is kept between scrapes: at 100k pods the whole body is ~170 MB, and the HTTP
+        handler writes each family before the next is rendered (under a lock that keeps the
+        cycle from changing the state mid-scrape).
+        """
+        return self._render(self._gauges)
 
     @property
     def body(self) -> bytes:
-        """The exposition of the latest state, rendered once per cycle on first use."""
-        if self._body is None:
-            self._body = self._render(self._gauges)
-        return self._body
+        """The whole exposition in one piece (tests)."""
+        return b"".join(self.families())
 
     @property
     def last_success(self) -> float | None:
@@ -105,9 +117,7 @@ class Estimator:
         zones: dict[str, tuple[float, str]] = {}
         for node_name, observed in by_node.items():
             facts = inputs.nodes[node_name]
-            coefficients, info = resolve_node(
-                facts, self._settings, self._intensity, inputs.usage.node_prices.get(node_name)
-            )
+            coefficients, info = self._resolve(facts, inputs.usage.node_prices.get(node_name))
             if coefficients.grid_zone:
                 zones[coefficients.grid_zone] = (coefficients.intensity_g_per_kwh, coefficients.intensity_source)
             self._advance_node(node_name, facts, coefficients, info, observed, elapsed, seen_pods)
@@ -116,14 +126,25 @@ class Estimator:
             del self._pods[key]
         for name in self._nodes.keys() - by_node.keys():
             del self._nodes[name]
+            self._resolved.pop(name, None)
         self._zones = zones
         self._last_success = now
-        self._gauges, self._body = True, None
+        self._gauges = True
         return CycleOutcome(len(self._pods), dropped)
 
     def mark_inputs_down(self) -> None:
         """Keep counters where they are, drop the gauges: nothing is published on stale input."""
-        self._gauges, self._body = False, None
+        self._gauges = False
+
+    def _resolve(self, facts: NodeFacts, prices: tuple[float, float] | None) -> tuple[NodeCoefficients, dict]:
+        """Coefficients of a node, resolved again only when its facts, prices or intensities change."""
+        cached = self._resolved.get(facts.name)
+        version = self._intensity.version
+        if cached is not None and cached[0] == facts and cached[1] == prices and cached[2] == version:
+            return cached[3], dict(cached[4])
+        coefficients, info = resolve_node(facts, self._settings, self._intensity, prices)
+        self._resolved[facts.name] = (facts, prices, version, coefficients, info)
+        return coefficients, dict(info)
 
     def _group_by_node(self, inputs: CycleInputs, dropped: dict[str, int]) -> dict[str, list[PodObservation]]:
         """Place observed pods on nodes: the API's nodeName (by UID, then by name), else cAdvisor's node."""
@@ -133,10 +154,12 @@ class Estimator:
         for obs in inputs.usage.pods.values():
             facts = by_uid.get(obs.uid) or by_name.get((obs.namespace, obs.pod))
             if facts is not None:
-                obs.uid = obs.uid or facts.uid
-                obs.node = facts.node or obs.node
-                obs.owner_kind = obs.owner_kind or facts.owner_kind
-                obs.owner_name = obs.owner_name or facts.owner_name
+                if facts.node:
+                    obs.node = facts.node
+                if not obs.uid:
+                    obs.uid = facts.uid
+                if not obs.owner_kind:
+                    obs.owner_kind, obs.owner_name = facts.owner_kind, facts.owner_name
             if obs.node in grouped:
                 grouped[obs.node].append(obs)
             else:
@@ -150,14 +173,14 @@ class Estimator:
         requests_known = all(o.cpu_request_cores is not None for o in observed)
         mode = self._settings.idle_attribution
         info["idle_attribution"] = mode if requests_known or mode != "request" else "usage"
-        inputs = [PodInputs(o.cpu_cores, o.memory_bytes, o.cpu_request_cores, o.memory_request_bytes)
-                  for o in observed]
-        rates = estimate_node(coefficients, inputs, mode)
+        rates = estimate_node(coefficients, observed, mode)
 
         node = self._nodes.get(name)
         if node is None:
             node = self._nodes[name] = NodeState(label_string(("node",), (name,)))
-        node.info = label_string(cat.NODE_INFO.labels, [info[k] for k in cat.NODE_INFO.labels])
+        if node.info_values != info:
+            node.info_values = info
+            node.info = label_string(cat.NODE_INFO.labels, [info[k] for k in cat.NODE_INFO.labels])
         node.vcpu, node.memory_bytes, node.pue = facts.vcpu, facts.memory_bytes, coefficients.pue
         free = rates.unallocated
         node.energy += free.watts * elapsed
@@ -170,14 +193,14 @@ class Estimator:
             seen.add(key)
             pod = self._pods.get(key)
             if pod is None:
-                pod = self._pods[key] = PodState(
-                    label_string(cat.POD_LABELS, (obs.namespace, obs.pod, name)), ""
-                )
-            pod.info = label_string(
-                cat.POD_INFO.labels,
-                (obs.namespace, obs.pod, name, obs.uid, obs.owner_kind, obs.owner_name,
-                 "true" if obs.cpu_request_cores is not None else "false"),
-            )
+                pod = self._pods[key] = PodState(label_string(cat.POD_LABELS, (obs.namespace, obs.pod, name)))
+            info_key = (name, obs.owner_kind, obs.owner_name, obs.cpu_request_cores is not None)
+            if info_key != pod.info_key:
+                pod.info_key = info_key
+                pod.info = label_string(cat.POD_INFO.labels, (
+                    obs.namespace, obs.pod, name, obs.uid, obs.owner_kind, obs.owner_name,
+                    "true" if info_key[3] else "false",
+                ))
             pod.energy += rate.watts * elapsed
             pod.co2e += rate.co2e_grams_per_second * elapsed
             pod.embodied += rate.embodied_grams_per_second * elapsed
@@ -185,33 +208,29 @@ class Estimator:
             pod.cpu, pod.memory = obs.cpu_cores, obs.memory_bytes
             pod.cpu_request, pod.memory_request = obs.cpu_request_cores, obs.memory_request_bytes
 
-    def _render(self, gauges: bool) -> bytes:
+    def _render(self, gauges: bool) -> Iterator[bytes]:
         pods = list(self._pods.values())
         nodes = list(self._nodes.values())
-        families: list[Family] = [
-            (cat.POD_ENERGY, [(p.labels, p.energy) for p in pods]),
-            (cat.POD_CO2E, [(p.labels, p.co2e) for p in pods]),
-            (cat.POD_EMBODIED_CO2E, [(p.labels, p.embodied) for p in pods]),
-            (cat.POD_COST, [(p.labels, p.cost) for p in pods]),
-            (cat.NODE_UNALLOCATED_ENERGY, [(n.labels, n.energy) for n in nodes]),
-            (cat.NODE_UNALLOCATED_CO2E, [(n.labels, n.co2e) for n in nodes]),
-            (cat.NODE_UNALLOCATED_EMBODIED_CO2E, [(n.labels, n.embodied) for n in nodes]),
-            (cat.NODE_UNALLOCATED_COST, [(n.labels, n.cost) for n in nodes]),
-        ]
-        if gauges:
-            families += [
-                (cat.POD_CPU_USAGE, [(p.labels, p.cpu) for p in pods]),
-                (cat.POD_CPU_REQUEST, [(p.labels, p.cpu_request) for p in pods if p.cpu_request is not None]),
-                (cat.POD_MEMORY_USAGE, [(p.labels, p.memory) for p in pods]),
-                (cat.POD_MEMORY_REQUEST,
-                 [(p.labels, p.memory_request) for p in pods if p.memory_request is not None]),
-                (cat.POD_INFO, [(p.info, 1.0) for p in pods]),
-                (cat.NODE_INFO, [(n.info, 1.0) for n in nodes]),
-                (cat.NODE_CPU_CAPACITY, [(n.labels, n.vcpu) for n in nodes]),
-                (cat.NODE_MEMORY_CAPACITY, [(n.labels, n.memory_bytes) for n in nodes]),
-                (cat.NODE_PUE, [(n.labels, n.pue) for n in nodes]),
-                (cat.GRID_INTENSITY, [(label_string(cat.GRID_INTENSITY.labels, (zone, source)), value)
-                                      for zone, (value, source) in sorted(self._zones.items())]),
-            ]
-        return render(families)
-
+        yield render_rows(cat.POD_ENERGY, pods, "energy")
+        yield render_rows(cat.POD_CO2E, pods, "co2e")
+        yield render_rows(cat.POD_EMBODIED_CO2E, pods, "embodied")
+        yield render_rows(cat.POD_COST, pods, "cost")
+        yield render_rows(cat.NODE_UNALLOCATED_ENERGY, nodes, "energy")
+        yield render_rows(cat.NODE_UNALLOCATED_CO2E, nodes, "co2e")
+        yield render_rows(cat.NODE_UNALLOCATED_EMBODIED_CO2E, nodes, "embodied")
+        yield render_rows(cat.NODE_UNALLOCATED_COST, nodes, "cost")
+        if not gauges:
+            return
+        yield render_rows(cat.POD_CPU_USAGE, pods, "cpu")
+        yield render_rows(cat.POD_CPU_REQUEST, pods, "cpu_request")
+        yield render_rows(cat.POD_MEMORY_USAGE, pods, "memory")
+        yield render_rows(cat.POD_MEMORY_REQUEST, pods, "memory_request")
+        yield render_rows(cat.POD_INFO, pods, None, labels="info")
+        yield render_rows(cat.NODE_INFO, nodes, None, labels="info")
+        yield render_rows(cat.NODE_CPU_CAPACITY, nodes, "vcpu")
+        yield render_rows(cat.NODE_MEMORY_CAPACITY, nodes, "memory_bytes")
+        yield render_rows(cat.NODE_PUE, nodes, "pue")
+        yield render_family(cat.GRID_INTENSITY, [
+            (label_string(cat.GRID_INTENSITY.labels, (zone, source)), value)
+            for zone, (value, source) in sorted(self._zones.items())
+        ])

@@ -3,10 +3,10 @@
 from exporter.model.carbon import embodied_grams_per_second, operational_grams
 from exporter.model.cost import allocated_cost_per_second
 from exporter.model.energy import dynamic_cpu_watts, idle_shares, memory_watts, shares
-from exporter.model.inputs import NodeCoefficients, NodeRates, PodInputs, PodRates
+from exporter.model.inputs import NodeCoefficients, NodeRates, PodRates, PodUsage
 
 
-def estimate_node(node: NodeCoefficients, pods: list[PodInputs], idle_attribution: str) -> NodeRates:
+def estimate_node(node: NodeCoefficients, pods: list[PodUsage], idle_attribution: str) -> NodeRates:
     """Estimate per-second rates for every pod of one node and for its unallocated part.
 
     Input: node coefficients (watts per vCPU, PUE, g/kWh, kg embodied, prices per hour) and
@@ -15,30 +15,31 @@ def estimate_node(node: NodeCoefficients, pods: list[PodInputs], idle_attributio
     CPU the node does not have; no share is negative or NaN.
     """
     cores = [_finite(p.cpu_cores) for p in pods]
+    memory = [max(p.memory_request_bytes or 0.0, _finite(p.memory_bytes)) for p in pods]  # bytes held
+    held_cores = [max(p.cpu_request_cores or 0.0, c) for p, c in zip(pods, cores, strict=True)]
     used = sum(cores)
     scale = node.vcpu / used if used > node.vcpu > 0 else 1.0
     idle = idle_shares(idle_attribution, node.vcpu, cores, [p.cpu_request_cores for p in pods])
-    held = shares([max(p.cpu_request_cores or 0.0, c) for p, c in zip(pods, cores, strict=True)], node.vcpu)
+    held = shares(held_cores, node.vcpu)
 
-    idle_watts = node.vcpu * node.min_watts_per_vcpu
-    embodied_rate = embodied_grams_per_second(node.embodied_kg)
+    # Every term is linear in its input, so the per-node factors are the model functions at one
+    # unit; the pod loop then only multiplies (it runs 100k times per cycle in large clusters).
+    min_w, max_w = node.min_watts_per_vcpu, node.max_watts_per_vcpu
+    watts_per_core = dynamic_cpu_watts(1.0, min_w, max_w) * scale
+    watts_per_byte = memory_watts(1.0)
+    idle_watts = node.vcpu * min_w
     grams_per_joule = operational_grams(1.0, node.pue, node.intensity_g_per_kwh)
+    embodied_rate = embodied_grams_per_second(node.embodied_kg)
+    price_per_core = allocated_cost_per_second(1.0, 0.0, node.cpu_price_per_vcpu_hour, node.ram_price_per_gib_hour)
+    price_per_byte = allocated_cost_per_second(0.0, 1.0, node.cpu_price_per_vcpu_hour, node.ram_price_per_gib_hour)
 
     rates = []
-    for pod, pod_cores, idle_share, held_share in zip(pods, cores, idle, held, strict=True):
-        watts = (
-            dynamic_cpu_watts(pod_cores * scale, node.min_watts_per_vcpu, node.max_watts_per_vcpu)
-            + idle_watts * idle_share
-            + memory_watts(max(pod.memory_request_bytes or 0.0, _finite(pod.memory_bytes)))
-            + pod.accelerator_watts
-            + pod.storage_watts
-        )
-        cost = allocated_cost_per_second(
-            max(pod.cpu_request_cores or 0.0, pod_cores),
-            max(pod.memory_request_bytes or 0.0, _finite(pod.memory_bytes)),
-            node.cpu_price_per_vcpu_hour,
-            node.ram_price_per_gib_hour,
-        )
+    for pod, pod_cores, pod_memory, pod_held, idle_share, held_share in zip(
+        pods, cores, memory, held_cores, idle, held, strict=True
+    ):
+        watts = (pod_cores * watts_per_core + idle_watts * idle_share + pod_memory * watts_per_byte
+                 + pod.accelerator_watts + pod.storage_watts)
+        cost = pod_held * price_per_core + pod_memory * price_per_byte
         rates.append(PodRates(watts, watts * grams_per_joule, embodied_rate * held_share, cost))
 
     free_watts = idle_watts * max(0.0, 1.0 - sum(idle))

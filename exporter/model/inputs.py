@@ -1,6 +1,7 @@
 """Plain value types the estimation model reads. Pure: no I/O, no settings."""
 
 from dataclasses import dataclass
+from typing import Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +26,17 @@ class NodeCoefficients:
     cpu_price_per_vcpu_hour: float
     ram_price_per_gib_hour: float
     price_source: str
+
+
+class PodUsage(Protocol):
+    """What the model reads of a pod (PodInputs, or any object with these attributes)."""
+
+    cpu_cores: float
+    memory_bytes: float
+    cpu_request_cores: float | None
+    memory_request_bytes: float | None
+    accelerator_watts: float
+    storage_watts: float
 
 
 @dataclass(slots=True)

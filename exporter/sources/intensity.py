@@ -37,6 +37,7 @@ class IntensitySource:
         self._session: aiohttp.ClientSession | None = None
         self.timeout_seconds = 10.0
         self.errors: list[SourceError] = []  # failures of the last refresh only
+        self.version = 0  # changes whenever any zone's value or source may have changed
 
     @property
     def live(self) -> bool:
@@ -59,6 +60,8 @@ class IntensitySource:
         now = time.time() if now is None else now
         due = sorted(z for z in zones if now >= self._next_try.get(z, -math.inf))
         results = await asyncio.gather(*(self._fetch(zone) for zone in due), return_exceptions=True)
+        if due:
+            self.version += 1
         for zone, result in zip(due, results, strict=True):
             if isinstance(result, SourceError):
                 self._live.pop(zone, None)

@@ -28,7 +28,8 @@ from exporter.cycle import CycleInputs, Estimator
 from exporter.exposition import label_string, render
 from exporter.sources.intensity import IntensitySource
 from exporter.sources.kubernetes import NodeFacts, PodFacts
-from exporter.sources.usage import join_usage
+from exporter.sources.prometheus import decode_answer
+from exporter.sources.usage import UsageReading, index_owners, index_requests, index_values, join
 
 NODES_FOR = {1_000: 200, 10_000: 2_000, 100_000: 10_000}
 RUNS = 3
@@ -79,8 +80,8 @@ def _node(rng: random.Random, i: int) -> NodeFacts:
     return NodeFacts(name, labels, provider_id, instance_type, region, zone, "amd64", float(vcpu), gib * 1024.0**3)
 
 
-def build_cluster(pods: int, node_count: int) -> tuple[dict[str, NodeFacts], list[PodFacts], tuple[str, ...]]:
-    """Nodes, pods, and the cpu, memory, requests (v2) and owners answers as Prometheus's JSON text."""
+def build_cluster(pods: int, node_count: int) -> tuple[dict[str, NodeFacts], list[PodFacts], tuple]:
+    """Nodes, pods, and makers of the cpu, memory, requests (v2) and owners answers as Prometheus's JSON text."""
     rng = random.Random(pods)
     nodes = [_node(rng, i) for i in range(node_count)]
     namespaces = [f"team-{n:03d}-{TEAMS[n % len(TEAMS)]}" for n in range(max(10, pods // 100))]
@@ -96,12 +97,15 @@ def build_cluster(pods: int, node_count: int) -> tuple[dict[str, NodeFacts], lis
         usage.append((cpu_request, memory_request, (cpu_request or 0.1) * rng.uniform(0.02, 1.2),
                       (memory_request or 2**27) * rng.uniform(0.3, 1.1)))
     pairs = list(zip(facts, usage, strict=True))
+    # Each answer's text is made when it is read, as it arrives from Prometheus, so the peak RSS
+    # holds one answer at a time, not all four for the whole run.
     texts = (
-        _answer((f'{_pod(f)},"node":"{f.node}"', u[2]) for f, u in pairs),
-        _answer((f'{_pod(f)},"node":"{f.node}"', u[3]) for f, u in pairs),
-        _answer((f'{_pod(f)},"resource":"{r}"', u[k]) for f, u in pairs if u[0] is not None
-                for k, r in enumerate(("cpu", "memory"))),
-        _answer((f'{_pod(f)},"owner_kind":"{f.owner_kind}","owner_name":"{f.owner_name}"', 1.0) for f in facts),
+        lambda: _answer((f'{_pod(f)},"node":"{f.node}"', u[2]) for f, u in pairs),
+        lambda: _answer((f'{_pod(f)},"node":"{f.node}"', u[3]) for f, u in pairs),
+        lambda: _answer((f'{_pod(f)},"resource":"{r}"', u[k]) for f, u in pairs if u[0] is not None
+                        for k, r in enumerate(("cpu", "memory"))),
+        lambda: _answer((f'{_pod(f)},"owner_kind":"{f.owner_kind}","owner_name":"{f.owner_name}"', 1.0)
+                        for f in facts),
     )
     return {n.name: n for n in nodes}, facts, texts
 
@@ -110,17 +114,38 @@ def _pod(f: PodFacts) -> str:
     return f'"namespace":"{f.namespace}","pod":"{f.name}","uid":"{f.uid}"'
 
 
-def _answer(samples) -> str:
-    """A Prometheus instant-query answer (JSON text) holding `samples` of (labels JSON, value)."""
-    result = ",".join(f'{{"metric":{{{labels}}},"value":[{NOW},"{value!r}"]}}' for labels, value in samples)
-    return '{"status":"success","data":{"resultType":"vector","result":[' + result + "]}}"
+def _answer(samples) -> bytes:
+    """A Prometheus instant-query answer (JSON bytes, as the HTTP body arrives) holding `samples`
+    of (labels JSON, value)."""
+    parts = ['{"status":"success","data":{"resultType":"vector","result":[']
+    parts.append(",".join([f'{{"metric":{{{labels}}},"value":[{NOW},"{value!r}"]}}' for labels, value in samples]))
+    parts.append("]}}")
+    return "".join(parts).encode()
 
 
-def parse_answers(texts: tuple[str, ...]) -> tuple:
-    """`join_usage` arguments from the answer texts, decoded as PrometheusClient.query decodes them."""
-    cpu, memory, req_v2, owners = ([(s["metric"], float(s["value"][1])) for s in json.loads(t)["data"]["result"]]
-                                   for t in texts)
-    return cpu, memory, req_v2, [], True, owners, []  # no kube-state-metrics v1 series, no OpenCost
+def timed_read(texts: tuple) -> tuple[float, UsageReading]:
+    """Seconds spent decoding and joining (not making the texts), and the reading `read_usage`
+    builds: each answer decoded and indexed in turn, as it does."""
+    spent = 0.0
+
+    def decoded(make_text, index):
+        nonlocal spent
+        text = make_text()
+        start = time.perf_counter()
+        # As PrometheusClient.query decodes it: aiohttp holds the body bytes while loads reads a str of it.
+        result = index(decode_answer(text.decode())["data"]["result"])
+        spent += time.perf_counter() - start
+        return result
+
+    cpu, memory, req_v2, owners = (decoded(t, i) for t, i in zip(
+        texts, (index_values, index_values, index_requests, index_owners), strict=True))
+    start = time.perf_counter()
+    reading = join(cpu, memory, req_v2, index_requests([]), True, owners, {})  # no KSM v1, no OpenCost
+    return spent + time.perf_counter() - start, reading
+
+
+def read_answers(texts: tuple) -> UsageReading:
+    return timed_read(texts)[1]
 
 
 def _peak_rss_mb() -> float:
@@ -142,10 +167,11 @@ def _check_tables() -> None:
 
 def _second_cycle(estimator: Estimator, nodes, facts, texts) -> tuple[float, float, float]:
     """Seconds to apply the second cycle and to render its body, and the body size in MB."""
-    estimator.apply(CycleInputs(join_usage(*parse_answers(texts)), nodes, facts), NOW)  # the first creates state
-    compute, _ = _timed(estimator.apply, CycleInputs(join_usage(*parse_answers(texts)), nodes, facts), NOW + 30)
-    rendering, body = _timed(lambda: estimator.body)
-    return compute, rendering, len(body) / 1e6
+    estimator.apply(CycleInputs(read_answers(texts), nodes, facts), NOW)  # the first creates state
+    compute, _ = _timed(estimator.apply, CycleInputs(read_answers(texts), nodes, facts), NOW + 30)
+    # Rendered family by family and each dropped once counted, as the /metrics handler streams it.
+    rendering, size = _timed(lambda: sum(len(chunk) for chunk in estimator.families()))
+    return compute, rendering, size / 1e6
 
 
 def measure(pods: int) -> dict:
@@ -156,7 +182,7 @@ def measure(pods: int) -> dict:
     intensity = IntensitySource(settings.electricity_maps_url, None, 900, settings.default_intensity_g_per_kwh)
     inputs_mb = _peak_rss_mb()  # interpreter, imports and the synthetic inputs, before any exporter work
 
-    join = statistics.median(_timed(join_usage, *parse_answers(texts))[0] for _ in range(RUNS))
+    join = statistics.median(timed_read(texts)[0] for _ in range(RUNS))
     runs = [_second_cycle(Estimator(settings, intensity), nodes, facts, texts) for _ in range(RUNS)]
     result = {
         "pods": pods, "nodes": len(nodes), "join_s": join, "compute_s": statistics.median(r[0] for r in runs),
@@ -164,7 +190,7 @@ def measure(pods: int) -> dict:
         "inputs_mb": inputs_mb, "rss_mb": _peak_rss_mb(),
     }
     if pods == COMPARE_AT:
-        result.update(compare_client(join_usage(*parse_answers(texts))))
+        result.update(compare_client(read_answers(texts)))
     return result
 
 
