@@ -10,7 +10,7 @@ from dataclasses import dataclass
 @dataclass(frozen=True, slots=True)
 class MetricDef:
     name: str
-    kind: str  # "counter" | "gauge"
+    kind: str  # "counter" | "gauge" | "histogram" (query API only)
     help: str
     labels: tuple[str, ...]
 
@@ -164,3 +164,77 @@ SOURCE_KUBE_STATE_METRICS = "kube_state_metrics"
 SOURCE_KUBERNETES = "kubernetes"
 SOURCE_ELECTRICITY_MAPS = "electricity_maps"
 SOURCE_OPENCOST = "opencost"
+
+# --- Query API self metrics (served by `greenkube api` on /prometheus/metrics, not by the exporter) ---
+# `kind` "histogram": prometheus_client adds the _bucket, _sum and _count series.
+
+API_REQUESTS = MetricDef(
+    "greenkube_api_requests_total", "counter",
+    "HTTP requests answered by the GreenKube query API, by method, route template and status code.",
+    ("method", "route", "code"),
+)
+API_REQUEST_DURATION = MetricDef(
+    "greenkube_api_request_duration_seconds", "histogram",
+    "Time the GreenKube query API took to answer a request in seconds (engine queries included), "
+    "by method and route template.",
+    ("method", "route"),
+)
+
+API_SELF_METRICS = (BUILD_INFO, API_REQUESTS, API_REQUEST_DURATION)
+
+# Recommendations: one series per active recommendation and per figure, all with the same labels,
+# so that PromQL can filter and sum them without joins. `type` is the DESIGN.md label name.
+RECOMMENDATION_LABELS = ("id", "type", "severity", "scope", "namespace", "target")
+RECOMMENDATION_INFO = MetricDef(
+    "greenkube_recommendation_info", "gauge",
+    "One series per active recommendation, always 1: id, type, severity (critical|warning|info), "
+    "scope (pod|workload|namespace|node), namespace and target name.",
+    RECOMMENDATION_LABELS,
+)
+RECOMMENDATION_SAVINGS_ENERGY = MetricDef(
+    "greenkube_recommendation_savings_energy_joules_per_year", "gauge",
+    "IT energy in joules per year (before PUE) the recommendation would save, estimated with the "
+    "CCF power model from current usage.",
+    RECOMMENDATION_LABELS,
+)
+RECOMMENDATION_SAVINGS_CO2E = MetricDef(
+    "greenkube_recommendation_savings_co2e_grams_per_year", "gauge",
+    "Operational plus embodied emissions in grams CO2-equivalent per year the recommendation would "
+    "save, at the current grid intensity of the nodes concerned.",
+    RECOMMENDATION_LABELS,
+)
+RECOMMENDATION_SAVINGS_COST = MetricDef(
+    "greenkube_recommendation_savings_cost_per_year", "gauge",
+    "Cost per year in the configured currency (see greenkube_build_info) the recommendation would save, "
+    "from the OpenCost allocation model.",
+    RECOMMENDATION_LABELS,
+)
+# Current and recommended amounts differ in kind between recommendation types (cores, bytes,
+# replicas, nodes), so their unit is a label here: the one exception to unit-suffixed names.
+RECOMMENDATION_CURRENT = MetricDef(
+    "greenkube_recommendation_current_value", "gauge",
+    "Current amount the recommendation would change, in the unit named by the unit label "
+    "(cores, bytes, replicas or nodes).",
+    (*RECOMMENDATION_LABELS, "unit"),
+)
+RECOMMENDATION_RECOMMENDED = MetricDef(
+    "greenkube_recommendation_recommended_value", "gauge",
+    "Recommended amount, in the unit named by the unit label (cores, bytes, replicas or nodes).",
+    (*RECOMMENDATION_LABELS, "unit"),
+)
+RECOMMENDATION_SAVINGS = (RECOMMENDATION_SAVINGS_ENERGY, RECOMMENDATION_SAVINGS_CO2E, RECOMMENDATION_SAVINGS_COST)
+RECOMMENDATION_METRICS = (RECOMMENDATION_INFO, *RECOMMENDATION_SAVINGS, RECOMMENDATION_CURRENT,
+                          RECOMMENDATION_RECOMMENDED)
+
+SUSTAINABILITY_SCORE = MetricDef(
+    "greenkube_sustainability_score", "gauge",
+    "Sustainability score of the namespace from 0 (worst) to 100 (best): weighted dimensions "
+    "(resource efficiency, carbon efficiency, waste, node efficiency, scaling, placement, stability).",
+    ("namespace",),
+)
+CLUSTER_SUSTAINABILITY_SCORE = MetricDef(
+    "greenkube_cluster_sustainability_score", "gauge",
+    "Sustainability score of the whole cluster from 0 (worst) to 100 (best), same dimensions and "
+    "weights as greenkube_sustainability_score.",
+    (),
+)

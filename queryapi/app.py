@@ -12,23 +12,31 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from queryapi import wiring
 from queryapi.appkeys import ENGINE, SETTINGS
 from queryapi.config import ApiSettings
-from queryapi.engine import QueryEngine
 from queryapi.errors import error_middleware
 from queryapi.routes import meta, metrics
+from queryapi.runtime_config import SwappableEngine
+from queryapi.selfmetrics import count_requests
 
 log = logging.getLogger("greenkube.queryapi")
 
 
 def make_app(settings: ApiSettings) -> web.Application:
-    """A new application: error middleware, routes, and an engine client closed on cleanup."""
-    app = web.Application(middlewares=[error_middleware])
+    """A new application: middlewares, routes, and an engine client closed on cleanup.
+
+    Middlewares, outermost first: request metrics, the JSON error shape, rate limit, auth.
+    """
+    app = web.Application(middlewares=[count_requests, error_middleware, *wiring.access_middlewares(settings)])
     app[SETTINGS] = settings
-    app[ENGINE] = QueryEngine(settings)
+    app[ENGINE] = SwappableEngine(settings)
     app.cleanup_ctx.append(_close_engine)
+    wiring.install(app, settings)
     app.add_routes(meta.routes)
     app.add_routes(metrics.routes)
+    # Keep last: CORS and the OpenAPI document cover only the routes added before this line.
+    wiring.finish(app)
     return app
 
 
@@ -68,6 +76,7 @@ def _log_startup(settings: ApiSettings) -> None:
         settings.api_host, settings.api_port, _redacted(str(settings.prometheus_url)),
         auth, settings.prometheus_tls_verify, settings.currency,
     )
+    log.info("%s", wiring.describe(settings))
 
 
 def _redacted(url: str) -> str:

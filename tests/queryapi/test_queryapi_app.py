@@ -73,7 +73,8 @@ async def test_post_on_get_route_returns_405_json(api_client) -> None:
     response = await client.post("/api/v1/metrics")
 
     assert response.status == 405
-    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD"}
+    # OPTIONS: every route answers CORS preflight requests.
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
     error = _assert_error(await response.json(), 405, "method_not_allowed")
     assert "POST" in error["message"]
 
