@@ -52,19 +52,20 @@ def run_until_signal(main: Callable[[asyncio.Event], Coroutine[Any, Any, None]])
 
 
 def _exporter(args: argparse.Namespace) -> None:
+    settings = load_settings(ExporterSettings, args.config)  # before the heavy imports: fail fast
+    setup_logging(settings.log_level, settings.log_json)
     from exporter.service import serve
 
-    settings = load_settings(ExporterSettings, args.config)
-    setup_logging(settings.log_level, settings.log_json)
     run_until_signal(lambda stop: serve(settings, stop))
 
 
 def _api(args: argparse.Namespace) -> None:
-    from queryapi.app import serve as serve_api
     from queryapi.config import ApiSettings
 
     settings = load_settings(ApiSettings, args.config)
     setup_logging(settings.log_level, settings.log_json)
+    from queryapi.app import serve as serve_api
+
     run_until_signal(lambda stop: serve_api(settings, stop))
 
 
@@ -111,6 +112,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as err:
         print(f"greenkube: {err}", file=sys.stderr)
         return 2
+    except OSError as err:  # e.g. the listen port is taken
+        print(f"greenkube: cannot start: {err.strerror or err}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
     return 0

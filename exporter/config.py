@@ -127,6 +127,13 @@ def _check_yaml(path: Path) -> None:
         raise ConfigError(f"config file {path} must hold a mapping of setting: value")
 
 
+def _without_userinfo(value: object) -> object:
+    """A URL-looking string with `user:password@` masked: a bad URL may still carry credentials."""
+    if isinstance(value, str):
+        return re.sub(r"(?<=://)[^/@\s]*@", "***@", value)
+    return value
+
+
 def _one_line(err: ValidationError, secrets: set[str]) -> str:
     """Name the first bad setting as its environment variable, with the value and the reason."""
     first = err.errors()[0]
@@ -135,7 +142,7 @@ def _one_line(err: ValidationError, secrets: set[str]) -> str:
     name = f"GREENKUBE_{field.upper()}" + (f" ({rest})" if rest else "")
     value = first.get("input")
     # SecretStr fields are never echoed, nor header values (Authorization, X-API-Key).
-    shown = "***" if field in secrets or field.endswith("headers") else repr(value)
+    shown = "***" if field in secrets or field.endswith("headers") else repr(_without_userinfo(value))
     more = f" (and {err.error_count() - 1} more)" if err.error_count() > 1 else ""
     if first["type"] == "extra_forbidden":
         return f"unknown setting {field!r}{more}"

@@ -15,6 +15,11 @@ from exporter.catalogue import MetricDef
 
 Family = tuple[MetricDef, list[tuple[str, float]]]
 
+# Values print with 15 significant digits (`:.15g`, literal in the f-strings below for speed):
+# every double with up to 15 digits prints exactly, and a counter at 1e9 J still shows
+# millijoules. It is twice as fast as repr's shortest round-trip search, which was half of
+# the render time at 100k pods.
+
 
 def escape(value: str) -> str:
     """Escape a label value: backslash, double quote and newline."""
@@ -35,7 +40,7 @@ def _head(metric: MetricDef) -> str:
 def render_family(metric: MetricDef, samples: list[tuple[str, float]]) -> bytes:
     """Render one family from (label string, value) pairs; counters keep their `_total` name."""
     name = metric.name
-    body = "".join([f"{name}{{{labels}}} {value!r}\n" if labels else f"{name} {value!r}\n"
+    body = "".join([f"{name}{{{labels}}} {value:.15g}\n" if labels else f"{name} {value:.15g}\n"
                     for labels, value in samples])
     return (_head(metric) + body).encode()
 
@@ -52,7 +57,7 @@ def render_rows(metric: MetricDef, rows: Sequence[object], value: str | None, la
         lines = [f"{prefix}{label_of(row)}}} 1.0\n" for row in rows]
     else:
         value_of = attrgetter(value)
-        lines = [f"{prefix}{label_of(row)}}} {v!r}\n" for row in rows if (v := value_of(row)) is not None]
+        lines = [f"{prefix}{label_of(row)}}} {v:.15g}\n" for row in rows if (v := value_of(row)) is not None]
     return (_head(metric) + "".join(lines)).encode()
 
 

@@ -2,6 +2,7 @@
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -139,3 +140,23 @@ def test_cli_exporter_dead_sources_serves_until_sigterm(tmp_path: Path) -> None:
 
     assert code in (0, -signal.SIGTERM)
     assert "Traceback" not in stderr_path.read_text()
+
+
+@pytest.mark.parametrize("command,variable", [("exporter", "METRICS_PORT"), ("api", "API_PORT")])
+def test_cli_listen_port_taken_one_line_exit_one(command: str, variable: str) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = _greenkube(command, **{f"GREENKUBE_{variable}": str(port),
+                                        "GREENKUBE_PROMETHEUS_URL": "http://127.0.0.1:9"})
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith("greenkube: cannot start:")
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_bad_url_with_credentials_masked() -> None:
+    result = _greenkube("api", GREENKUBE_PROMETHEUS_URL="https://admin:hunter2@prom:99999")
+    assert result.returncode == 2
+    assert "hunter2" not in result.stderr and "admin" not in result.stderr
+    assert "GREENKUBE_PROMETHEUS_URL" in result.stderr
