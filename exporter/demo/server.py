@@ -89,7 +89,23 @@ def _select(request: web.Request, listing: dict) -> web.Response:
         return status_response(400, "BadRequest", f"field label not supported: {exc.args[0]}")
     labels = request.query.get("labelSelector", "")
     items = [o for o in items if _matches(o, labels, lambda x, k: x["metadata"].get("labels", {}).get(k))]
-    return web.json_response({**listing, "items": items})
+    return _page(request, listing, items)
+
+
+def _page(request: web.Request, listing: dict, items: list[dict]) -> web.Response:
+    """Chunked lists as the API server does them: `limit`, and `continue` carrying on from a token."""
+    try:
+        limit = int(request.query.get("limit", "0"))
+        start = int(request.query.get("continue", "0") or "0")
+    except ValueError:
+        return status_response(400, "BadRequest", "limit and continue must be integers here")
+    metadata = dict(listing.get("metadata") or {})
+    metadata.pop("continue", None)
+    if limit > 0:
+        if start + limit < len(items):
+            metadata["continue"] = str(start + limit)
+        items = items[start:start + limit]
+    return web.json_response({**listing, "metadata": metadata, "items": items})
 
 
 def add_kube_routes(app: web.Application, source: KubeSource) -> None:

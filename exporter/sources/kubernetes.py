@@ -6,8 +6,10 @@ building the client's model objects for 100k pods would cost seconds per cycle.
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from kubernetes.aio import client, config
 from kubernetes.aio.config.config_exception import ConfigException
@@ -51,8 +53,9 @@ class PodFacts:
 class KubernetesSource:
     """Reads nodes and pods each cycle; `kubeconfig` None means in-cluster, then ~/.kube/config."""
 
-    def __init__(self, kubeconfig: Path | None):
+    def __init__(self, kubeconfig: Path | None, page_size: int = 500):
         self._kubeconfig = kubeconfig
+        self.page_size = page_size  # objects per list call
         self._api: client.ApiClient | None = None
 
     async def _core(self) -> client.CoreV1Api:
@@ -80,25 +83,41 @@ class KubernetesSource:
         """Return nodes by name and the pods not yet finished; raise SourceError on failure."""
         core = await self._core()
         try:
-            nodes_raw = await _read_list(await core.list_node_without_preload_content(_request_timeout=30))
-            pods_raw = await _read_list(await core.list_pod_for_all_namespaces_without_preload_content(
-                field_selector="status.phase!=Succeeded,status.phase!=Failed", _request_timeout=60
-            ))
+            nodes = await _list_all(core.list_node_without_preload_content, parse_node, self.page_size)
+            pods = await _list_all(
+                core.list_pod_for_all_namespaces_without_preload_content, parse_pod, self.page_size,
+                field_selector="status.phase!=Succeeded,status.phase!=Failed",
+            )
         except SourceError:
             raise
         except Exception as err:  # noqa: BLE001 - connection, timeout, TLS and JSON errors alike
             message = f"cannot reach the Kubernetes API: {type(err).__name__}"
             raise SourceError("kubernetes_unreachable", message) from None
-        nodes = {n.name: n for n in map(parse_node, nodes_raw.get("items", []))}
-        return nodes, [parse_pod(item) for item in pods_raw.get("items", [])]
+        return {node.name: node for node in nodes}, pods
 
 
-async def _read_list(response) -> dict:
-    """JSON body of a raw list response; an HTTP error becomes a SourceError."""
-    async with response:
-        if response.status != 200:
-            raise SourceError("kubernetes_error", f"Kubernetes API answered HTTP {response.status}")
-        return json.loads(await response.read())
+T = TypeVar("T")
+
+
+async def _list_all(call, parse: Callable[[dict], T], page_size: int, **selectors: str) -> list[T]:
+    """Every item of a list call, fetched in pages (`limit` / `continue`) and parsed page by page.
+
+    Only the parsed facts are kept; each page's JSON is dropped once read, so memory is bounded
+    by one page of full objects. An HTTP error becomes a SourceError (a 410 Gone on an expired
+    continue token too: the next cycle starts afresh).
+    """
+    found: list[T] = []
+    token = None
+    while True:
+        extra = {"_continue": token} if token else {}
+        async with await call(limit=page_size, _request_timeout=60, **selectors, **extra) as response:
+            if response.status != 200:
+                raise SourceError("kubernetes_error", f"Kubernetes API answered HTTP {response.status}")
+            page = json.loads(await response.read())
+        found.extend(parse(item) for item in page.get("items") or [])
+        token = (page.get("metadata") or {}).get("continue")
+        if not token:
+            return found
 
 
 def parse_node(item: dict) -> NodeFacts:

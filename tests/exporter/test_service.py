@@ -10,6 +10,8 @@ from pydantic import SecretStr
 
 from exporter import catalogue as cat
 from exporter.config import ExporterSettings
+from exporter.demo.cluster import DemoCluster
+from exporter.demo.server import make_app as make_cluster_app
 from exporter.demo.server import write_kubeconfig
 from exporter.service import CONTENT_TYPE, Exporter, make_app
 from exporter.sources.kubernetes import KubernetesSource
@@ -71,6 +73,20 @@ async def test_kubernetes_source_recorded_minikube_node_has_no_cloud_facts(aioht
     assert (node.provider_id, node.instance_type, node.region) == ("", "", "")
     assert node.arch == "arm64" and node.vcpu > 0
     assert {p.node for p in pods} == {"datagen-1-35"}
+
+
+async def test_kubernetes_source_pages_give_the_same_lists(aiohttp_server, tmp_path):
+    cluster = DemoCluster.build(start=time.time())
+    server = await aiohttp_server(make_cluster_app(cluster))
+    kubeconfig = write_kubeconfig(tmp_path / "kc", str(server.make_url("")).rstrip("/"))
+    whole, paged = KubernetesSource(kubeconfig, page_size=10_000), KubernetesSource(kubeconfig, page_size=7)
+    (nodes, pods), (paged_nodes, paged_pods) = await whole.read(), await paged.read()
+    await whole.close()
+    await paged.close()
+
+    assert len(pods) > 7 * 3  # several pages
+    assert paged_nodes == nodes
+    assert paged_pods == pods
 
 
 async def test_run_cycle_prometheus_down_reports_once_and_holds(recorded_kube, caplog):
