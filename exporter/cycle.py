@@ -188,12 +188,16 @@ class Estimator:
         node.embodied += free.embodied_grams_per_second * elapsed
         node.cost += free.cost_per_second * elapsed
 
-        for obs, rate in zip(observed, rates.pods, strict=True):
+        states, seen_add = self._pods, seen.add
+        for obs, watts, co2e, embodied, cost in zip(
+            observed, rates.watts, rates.co2e_grams_per_second, rates.embodied_grams_per_second,
+            rates.cost_per_second, strict=True,
+        ):
             key = (obs.namespace, obs.pod, obs.uid)
-            seen.add(key)
-            pod = self._pods.get(key)
+            seen_add(key)
+            pod = states.get(key)
             if pod is None:
-                pod = self._pods[key] = PodState(label_string(cat.POD_LABELS, (obs.namespace, obs.pod, name)))
+                pod = states[key] = PodState(label_string(cat.POD_LABELS, (obs.namespace, obs.pod, name)))
             info_key = (name, obs.owner_kind, obs.owner_name, obs.cpu_request_cores is not None)
             if info_key != pod.info_key:
                 pod.info_key = info_key
@@ -201,10 +205,10 @@ class Estimator:
                     obs.namespace, obs.pod, name, obs.uid, obs.owner_kind, obs.owner_name,
                     "true" if info_key[3] else "false",
                 ))
-            pod.energy += rate.watts * elapsed
-            pod.co2e += rate.co2e_grams_per_second * elapsed
-            pod.embodied += rate.embodied_grams_per_second * elapsed
-            pod.cost += rate.cost_per_second * elapsed
+            pod.energy += watts * elapsed
+            pod.co2e += co2e * elapsed
+            pod.embodied += embodied * elapsed
+            pod.cost += cost * elapsed
             pod.cpu, pod.memory = obs.cpu_cores, obs.memory_bytes
             pod.cpu_request, pod.memory_request = obs.cpu_request_cores, obs.memory_request_bytes
 

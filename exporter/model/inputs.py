@@ -65,7 +65,18 @@ class PodRates:
 
 @dataclass(slots=True)
 class NodeRates:
-    """Per-pod rates of one node, in input order, plus what no pod is attributed."""
+    """Per-pod rates of one node as parallel lists in input order, plus what no pod is attributed.
 
-    pods: list[PodRates]
+    Lists rather than one object per pod: at 100k pods per cycle that is measurably cheaper.
+    """
+
+    watts: list[float]
+    co2e_grams_per_second: list[float]
+    embodied_grams_per_second: list[float]
+    cost_per_second: list[float]
     unallocated: PodRates
+
+    def pod(self, index: int) -> PodRates:
+        """The rates of the pod at `index` of the input."""
+        return PodRates(self.watts[index], self.co2e_grams_per_second[index],
+                        self.embodied_grams_per_second[index], self.cost_per_second[index])
