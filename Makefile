@@ -37,7 +37,7 @@ demo: install  ## run the whole pipeline on the built-in demo cluster
 	$(VENV)/bin/greenkube demo
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check exporter queryapi tests
+	$(VENV)/bin/ruff check exporter queryapi tests rules dashboards
 
 test: test-tools $(VENV)/.installed lint  ## ruff, then every test (real Prometheus included)
 	$(PY) -m pytest -q

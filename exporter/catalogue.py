@@ -238,3 +238,40 @@ CLUSTER_SUSTAINABILITY_SCORE = MetricDef(
     "weights as greenkube_sustainability_score.",
     (),
 )
+
+# --- Budgets and alert thresholds (exporter/budgets.py) ------------------------------------------
+# Configuration exported as gauges, so the alerting rules in rules/ compare usage with them and
+# need no editing per namespace. `period` names a rolling window: daily = the last 24 hours,
+# monthly = the last 30 days (see docs/rules.md).
+
+BUDGET_PERIOD_DAILY = "daily"
+BUDGET_PERIOD_MONTHLY = "monthly"
+BUDGET_PERIODS = (BUDGET_PERIOD_DAILY, BUDGET_PERIOD_MONTHLY)
+
+NAMESPACE_CO2E_BUDGET = MetricDef(
+    "greenkube_namespace_co2e_budget_grams", "gauge",
+    "Configured carbon budget of the namespace in grams CO2-equivalent (operational plus embodied) per "
+    "period (daily: last 24 hours, monthly: last 30 days); absent when no budget is set.",
+    ("namespace", "period"),
+)
+NAMESPACE_COST_BUDGET = MetricDef(
+    "greenkube_namespace_cost_budget", "gauge",
+    "Configured cost budget of the namespace in the configured currency (see greenkube_build_info) per "
+    "period (daily: last 24 hours, monthly: last 30 days); absent when no budget is set.",
+    ("namespace", "period"),
+)
+GRID_INTENSITY_THRESHOLD = MetricDef(
+    "greenkube_grid_intensity_threshold_grams_per_kilowatt_hour", "gauge",
+    "Configured grid carbon intensity in grams CO2-equivalent per kWh above which a zone counts as high "
+    "(alert GreenKubeHighGridIntensity).",
+    (),
+)
+SUSTAINABILITY_SCORE_THRESHOLD = MetricDef(
+    "greenkube_sustainability_score_threshold", "gauge",
+    "Configured sustainability score from 0 to 100 below which a namespace or the cluster counts as low "
+    "(alert GreenKubeSustainabilityScoreLow).",
+    (),
+)
+
+ALERT_CONFIG_METRICS = (NAMESPACE_CO2E_BUDGET, NAMESPACE_COST_BUDGET, GRID_INTENSITY_THRESHOLD,
+                        SUSTAINABILITY_SCORE_THRESHOLD)

@@ -39,6 +39,23 @@ class NodeOverride(BaseModel, frozen=True, extra="forbid"):
     embodied_kg: NonNegative | None = None
 
 
+# A Kubernetes namespace name (RFC 1123 label): budgets are keyed by it.
+NamespaceName = Annotated[str, Field(pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")]
+
+
+class NamespaceBudget(BaseModel, frozen=True, extra="forbid"):
+    """Budgets of one namespace over rolling periods (daily: last 24 h, monthly: last 30 days).
+
+    Carbon is grams CO2e, operational plus embodied; cost is in the configured currency. Each is
+    optional: a budget left out is not exported and cannot alert.
+    """
+
+    carbon_grams_daily: Positive | None = None
+    carbon_grams_monthly: Positive | None = None
+    cost_daily: Positive | None = None
+    cost_monthly: Positive | None = None
+
+
 class PrometheusAccess(BaseSettings):
     """How to reach a Prometheus-compatible engine (shared by the exporter and the API)."""
 
@@ -79,6 +96,13 @@ class ExporterSettings(PrometheusAccess):
     ram_price_per_gib_hour: NonNegative | None = None
     log_json: bool = False
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Alerting (rules/greenkube-alerts.rules.yml reads these through exporter/budgets.py gauges).
+    budgets: dict[NamespaceName, NamespaceBudget] = Field(
+        default_factory=dict, description="namespace -> carbon_grams_daily|monthly, cost_daily|monthly")
+    grid_intensity_threshold_g_per_kwh: Positive = Field(
+        500.0, description="zone intensity above which GreenKubeHighGridIntensity fires")
+    sustainability_score_threshold: Annotated[float, Field(ge=0, le=100)] = Field(
+        50.0, description="score below which GreenKubeSustainabilityScoreLow fires")
 
 
 S = TypeVar("S", bound=BaseSettings)

@@ -9,6 +9,7 @@ from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 
 from exporter import catalogue as cat
+from exporter.budgets import AlertConfigCollector
 from exporter.coefficients import grid_zone_of
 from exporter.config import ExporterSettings
 from exporter.cycle import CycleInputs, Estimator
@@ -61,6 +62,7 @@ class Exporter:
         )
         self.estimator = Estimator(settings, self.intensity)
         self.metrics = SelfMetrics(settings.currency)
+        self.metrics.registry.register(AlertConfigCollector(settings))
         # Held by a scrape while it streams and by a cycle while it changes the state.
         self.state_lock = asyncio.Lock()
 

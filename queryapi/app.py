@@ -16,7 +16,7 @@ from queryapi import wiring
 from queryapi.appkeys import ENGINE, SETTINGS
 from queryapi.config import ApiSettings
 from queryapi.errors import error_middleware
-from queryapi.routes import meta, metrics
+from queryapi.routes import meta, metrics, recommendations, report, timeseries
 from queryapi.runtime_config import SwappableEngine
 from queryapi.selfmetrics import count_requests
 
@@ -35,6 +35,9 @@ def make_app(settings: ApiSettings) -> web.Application:
     wiring.install(app, settings)
     app.add_routes(meta.routes)
     app.add_routes(metrics.routes)
+    app.add_routes(timeseries.routes)
+    app.add_routes(recommendations.routes)
+    app.add_routes(report.routes)
     # Keep last: CORS and the OpenAPI document cover only the routes added before this line.
     wiring.finish(app)
     return app

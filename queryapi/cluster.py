@@ -1,10 +1,12 @@
 """Read the cluster snapshot: run the cluster queries at `to` and assemble ClusterMetrics."""
 
 import asyncio
+import math
 
-from exporter.catalogue import POD_CO2E, POD_COST, POD_EMBODIED_CO2E, POD_ENERGY
+from exporter.catalogue import CLUSTER_SUSTAINABILITY_SCORE, POD_CO2E, POD_COST, POD_EMBODIED_CO2E, POD_ENERGY
 from queryapi import promql
 from queryapi.engine import QueryEngine
+from queryapi.gather import gather_all
 from queryapi.models import ClusterMetrics, WindowParams
 
 JOULES_PER_KWH = 3_600_000.0
@@ -29,7 +31,7 @@ async def read_cluster_metrics(
         "namespaces": promql.count_namespaces(seconds),
         "nodes": promql.count_nodes(seconds),
     }
-    values = await _run_all(engine, queries, window)
+    values, score = await gather_all([_run_all(engine, queries, window), _read_score(engine, window)])
 
     kwh = values["energy"] / JOULES_PER_KWH
     return ClusterMetrics(
@@ -46,9 +48,16 @@ async def read_cluster_metrics(
         node_count=round(values["nodes"]),
         # Energy-weighted by construction: total grams over total kWh of the same window.
         grid_intensity_grams_per_kwh=values["operational"] / kwh if kwh > 0 else None,
+        sustainability_score=score,
         from_=window.from_,
         to=window.to,
     )
+
+
+async def _read_score(engine: QueryEngine, window: WindowParams) -> float | None:
+    """The cluster's sustainability score (0..100), last in the window; None until published."""
+    samples = await engine.query(promql.latest(CLUSTER_SUSTAINABILITY_SCORE, window.seconds), window.to)
+    return samples[0][1] if len(samples) == 1 and math.isfinite(samples[0][1]) else None
 
 
 async def _run_all(engine: QueryEngine, queries: dict[str, str], window: WindowParams) -> dict[str, float]:

@@ -64,7 +64,7 @@ class ApiSettings(PrometheusAccess):
         HttpUrl("https://api.electricitymap.org/v3"), description="Electricity Maps API base URL (v3)"
     )
     exporter_job: str = Field(
-        ".*greenkube.*", min_length=1, max_length=200,
+        "greenkube", min_length=1, max_length=200,
         description="Regular expression matching the Prometheus `job` label of the exporter's scrape target",
     )
     exporter_stale_seconds: Annotated[float, Field(ge=10)] = Field(

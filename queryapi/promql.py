@@ -6,15 +6,25 @@ or add an operator. Metric names come from the catalogue only. Durations are who
 Cluster totals add the node "unallocated" counters to the pod counters (catalogue
 `UNALLOCATED_OF`): what no pod holds still used energy and cost money. Each half of a sum
 ends in `or vector(0)` so that a missing half counts as 0 instead of emptying the result.
+
+Families (docs/api.md says which endpoint runs which):
+- snapshot over a window, run at `to`: `increase_by`, `node_increase`, `power_by`,
+  `average_by`, `count_by`, `latest`;
+- calendar buckets (history): `recorded_bucket_sum`, `recorded_bucket_readings` on the series
+  of rules/history.yml, and `increase_by` / `average_by` on raw pod series;
+- recommendations: plain selectors and `seen_timestamp`;
+- recording rules themselves: `rule_sum_increase`, `rule_sum`.
 """
 
 import re
 import textwrap
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from exporter.catalogue import NODE_UNALLOCATED_ENERGY, POD_ENERGY, UNALLOCATED_OF, MetricDef
 
 _LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+_METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
+HOUR_SECONDS = 3600
 # Characters a PromQL double-quoted string cannot hold as they are (the lexer rejects a raw
 # newline; quote and backslash would end or escape the string).
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
@@ -119,3 +129,172 @@ def _unallocated_of(counter: MetricDef) -> MetricDef:
 def _clean(query: str) -> str:
     """Drop the block's indentation and outer blank lines; label values hold no raw newline."""
     return textwrap.dedent(query).strip()
+
+
+# --- Per-group figures over a window (snapshot lists), run at `to` ----------------------------
+
+
+def increase_by(counter: MetricDef, by: Sequence[str], window_seconds: int,
+                matchers: Mapping[str, str] | None = None) -> str:
+    """Increase of a counter over the window ending at the query time, summed per `by` group
+    (no `by`: one sum). Unit of the counter (joules, grams, currency)."""
+    window = format_duration(window_seconds)
+    return _sum_by(by, f"increase({selector(counter.name, matchers)}[{window}])")
+
+
+def node_increase(counter: MetricDef, window_seconds: int, matchers: Mapping[str, str] | None = None) -> str:
+    """Increase per node of a pod counter plus the node's unallocated twin: all the node used.
+
+    The halves never share a label set (pod series carry `namespace` and `pod`), so `or` keeps
+    both and `sum by (node)` adds them; a node without pods keeps its unallocated part.
+    """
+    return _pods_or_unallocated("increase", counter, window_seconds, matchers)
+
+
+def node_power(rate_window_seconds: int, matchers: Mapping[str, str] | None = None) -> str:
+    """Power in watts per node at the query time: rate() of pod plus unallocated energy (J/s)."""
+    return _pods_or_unallocated("rate", POD_ENERGY, rate_window_seconds, matchers)
+
+
+def power_by(by: Sequence[str], rate_window_seconds: int, matchers: Mapping[str, str] | None = None) -> str:
+    """Power in watts of the pods at the query time, rate() of energy (J/s), per `by` group."""
+    window = format_duration(rate_window_seconds)
+    return _sum_by(by, f"rate({selector(POD_ENERGY.name, matchers)}[{window}])")
+
+
+def average_by(gauge: MetricDef, by: Sequence[str], window_seconds: int,
+               matchers: Mapping[str, str] | None = None) -> str:
+    """Average of a gauge over the window (over the samples each series has), summed per group."""
+    window = format_duration(window_seconds)
+    return _sum_by(by, f"avg_over_time({selector(gauge.name, matchers)}[{window}])")
+
+
+def count_by(outer: Sequence[str], inner: Sequence[str], window_seconds: int,
+             matchers: Mapping[str, str] | None = None) -> str:
+    """Number of distinct `inner` label combinations with pod energy data in the window, per
+    `outer` group (pods per namespace: outer namespace, inner namespace and pod)."""
+    window = format_duration(window_seconds)
+    return _clean(f"""
+        count by ({_labels(outer)}) (
+          count by ({_labels(inner)}) (last_over_time({selector(POD_ENERGY.name, matchers)}[{window}]))
+        )
+    """)
+
+
+def latest(metric: MetricDef, window_seconds: int, matchers: Mapping[str, str] | None = None) -> str:
+    """Last value in the window of every series of `metric` (facts, capacities, scores)."""
+    return f"last_over_time({selector(metric.name, matchers)}[{format_duration(window_seconds)}])"
+
+
+# --- Calendar buckets (history) ---------------------------------------------------------------
+
+
+def recorded_bucket_sum(names: Sequence[str], by: Sequence[str], matchers: Mapping[str, str] | None,
+                        bucket_seconds: int, offset_seconds: int) -> str:
+    """Total of one bucket from hourly-increase recorded series; run at a whole UTC hour `t`.
+
+    The subquery reads the recorded series at every whole hour in (t - bucket, t], each shifted
+    back by `offset_seconds` so that the readings fall on the bucket's own hour grid (zones with
+    a half-hour offset). Each reading is the increase of the hour before it, so their sum is the
+    bucket's increase. Several names (pods plus unallocated) are summed first.
+    """
+    if bucket_seconds < HOUR_SECONDS or bucket_seconds % HOUR_SECONDS:
+        raise ValueError(f"a bucket is a whole number of hours, got {bucket_seconds!r} s")
+    if not 0 <= offset_seconds < HOUR_SECONDS:
+        raise ValueError(f"the offset is under an hour, got {offset_seconds!r} s")
+    shift = f" offset {format_duration(offset_seconds)}" if offset_seconds else ""
+    inner = _sum_by(by, names_selector(names, matchers) + shift)
+    return _clean(f"""
+        sum_over_time((
+          {inner}
+        )[{format_duration(bucket_seconds - 1)}:1h])
+    """)
+
+
+def sample_time(name: str) -> str:
+    """Unix time (s) of the latest sample of the recorded series `name` at the query time: it
+    tells the phase of the rule group within its interval."""
+    return f"max(timestamp({names_selector([name])}))"
+
+
+def sample_time_in(name: str, window_seconds: int) -> str:
+    """Like `sample_time`, for the latest sample anywhere in the window (looked up every 5
+    minutes, the engine's lookback, so none is missed)."""
+    window = format_duration(window_seconds)
+    return f"max_over_time((max(timestamp({names_selector([name])})))[{window}:5m])"
+
+
+def recorded_bucket_readings(name: str, by: Sequence[str], matchers: Mapping[str, str] | None,
+                             bucket_seconds: int) -> str:
+    """Sum over one bucket of a recorded per-minute gauge sum, run at the bucket's end: divided
+    by the bucket's minutes, the time-weighted average. The range leaves out its first second,
+    the reading that closes the previous bucket."""
+    window = format_duration(max(1, bucket_seconds - 1))
+    return _sum_by(by, f"sum_over_time({names_selector([name], matchers)}[{window}])")
+
+
+# --- Recommendations --------------------------------------------------------------------------
+
+
+def seen_timestamp(metric: MetricDef, window_seconds: int, step_seconds: int, first: bool,
+                   matchers: Mapping[str, str] | None = None) -> str:
+    """Unix time (s) of the first or last sample of each series in the window, looked up every
+    `step_seconds`: a first sighting is at most one step late, a last one is exact."""
+    function = "min_over_time" if first else "max_over_time"
+    window, step = format_duration(window_seconds), format_duration(step_seconds)
+    return f"{function}(timestamp({selector(metric.name, matchers)})[{window}:{step}])"
+
+
+# --- Recording rules (rules/history.yml) ------------------------------------------------------
+
+
+def rule_sum_increase(counter: MetricDef, by: Sequence[str], range_seconds: int) -> str:
+    """Expression of a recording rule: the counter's increase over the range, summed per group."""
+    return increase_by(counter, by, range_seconds)
+
+
+def rule_sum(gauge: MetricDef, by: Sequence[str]) -> str:
+    """Expression of a recording rule: the gauge summed per group at evaluation time."""
+    return _sum_by(by, gauge.name)
+
+
+# --- Helpers ----------------------------------------------------------------------------------
+
+
+def names_selector(names: Sequence[str], matchers: Mapping[str, str] | None = None) -> str:
+    """A selector of one metric name, or of several through a `__name__` alternation (which
+    Prometheus anchors, so it matches those exact names only)."""
+    if not names:
+        raise ValueError("at least one metric name is needed")
+    for name in names:
+        if not _METRIC_NAME.match(name):
+            raise ValueError(f"not a valid metric name: {name!r}")
+    if len(names) == 1:
+        return selector(names[0], matchers)
+    # Checked names hold only [a-zA-Z0-9_:]: nothing to escape, no regex metacharacter.
+    alternation = f'__name__=~"{"|".join(names)}"'
+    rest = selector("", matchers)[1:-1] if matchers else ""
+    return f"{{{alternation}, {rest}}}" if rest else f"{{{alternation}}}"
+
+
+def _pods_or_unallocated(function: str, counter: MetricDef, window_seconds: int,
+                         matchers: Mapping[str, str] | None) -> str:
+    window = format_duration(window_seconds)
+    unallocated = _unallocated_of(counter)
+    return _clean(f"""
+        sum by (node) (
+          {function}({selector(counter.name, matchers)}[{window}])
+          or {function}({selector(unallocated.name, matchers)}[{window}])
+        )
+    """)
+
+
+def _sum_by(by: Sequence[str], expr: str) -> str:
+    return f"sum by ({_labels(by)}) ({expr})" if by else f"sum({expr})"
+
+
+def _labels(names: Sequence[str]) -> str:
+    for name in names:
+        if not _LABEL_NAME.match(name):
+            raise ValueError(f"not a valid label name: {name!r}")
+    return ", ".join(names)

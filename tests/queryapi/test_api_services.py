@@ -7,7 +7,7 @@ from queryapi import health_queries as hq
 from tests.fixtures.prometheus import free_port
 from tests.queryapi.stubs import StubEngine, StubHttp
 
-JOB = ".*greenkube.*"
+JOB = "greenkube"  # the default GREENKUBE_EXPORTER_JOB
 HEALTHY_EXPORTER = {hq.PROBE: 1, hq.exporter_up(JOB): 1, hq.exporter_last_success_age(): 12,
                     hq.source_up(SOURCE_KUBERNETES): 1}
 

@@ -1,0 +1,195 @@
+"""Figures per calendar bucket: what /api/v1/timeseries and the report read.
+
+Which series a bucket reads depends on the labels the answer needs, the aggregate's labels
+plus the filters' (a namespace filter needs `namespace`):
+
+    none                -> cluster:<metric>:...    recorded (pods + nodes' unallocated)
+    namespace only      -> namespace:<metric>:...  recorded (pods)
+    node only           -> node:<metric>:...       recorded (pods + the node's unallocated)
+    anything else (pod) -> the raw pod series      (pods)
+
+so a long namespace or cluster history never reads a pod series.
+
+Counters, recorded: the bucket is the sum of the hourly increases ending at each of its whole
+hours H. Rules run once a minute at a phase Prometheus fixes (p seconds past each minute), so
+no evaluation falls on H itself: each hour is read at the evaluations just before and just
+after H, and the two sums are weighted by where H lies between them (linear interpolation,
+exact while power is steady for the minute around H; without it a bucket edge would move by
+up to a minute). The phase is read once per request from a recorded sample's timestamp.
+Counters, raw: increase() over the bucket. Gauges (cpu, memory), recorded: the time-weighted
+average over the bucket (minutes without pods count 0); raw (pod level): each pod's average
+over its own samples in the bucket. Power: the energy of the bucket over its length (W).
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel
+
+from exporter.catalogue import (
+    POD_CO2E,
+    POD_COST,
+    POD_CPU_USAGE,
+    POD_EMBODIED_CO2E,
+    POD_ENERGY,
+    POD_MEMORY_USAGE,
+    MetricDef,
+)
+from queryapi import promql
+from queryapi.buckets import Bucket
+from queryapi.engine import QueryEngine
+from queryapi.gather import Key, gather_all, index
+from queryapi.params import MetricTimeseriesParams
+from queryapi.recorded import EVALUATION_SECONDS, hourly_increase, unallocated_twin, usage_sum
+from queryapi.results import Point, Series, Timeseries
+
+HOUR_SECONDS = 3600
+POD_KEY = ("namespace", "pod", "node")
+AGGREGATE_LABELS: dict[str, tuple[str, ...]] = {
+    "cluster": (), "namespace": ("namespace",), "node": ("node",), "pod": POD_KEY,
+}
+# API metric -> (catalogue series it is computed from, unit; None: the currency)
+METRICS: dict[str, tuple[MetricDef, str | None]] = {
+    "energy": (POD_ENERGY, "joules"), "carbon": (POD_CO2E, "grams"),
+    "embodied_carbon": (POD_EMBODIED_CO2E, "grams"), "cost": (POD_COST, None),
+    "power": (POD_ENERGY, "watts"), "cpu": (POD_CPU_USAGE, "cores"), "memory": (POD_MEMORY_USAGE, "bytes"),
+}
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One query of a bucket, run at `at`, whose answer counts `weight` times."""
+
+    query: str
+    at: datetime
+    weight: float = 1.0
+
+
+def recorded_level(by: Sequence[str], matchers: Mapping[str, str]) -> str | None:
+    """The recorded level that holds every label the answer needs, or None (read raw series)."""
+    needed = set(by) | set(matchers)
+    if not needed:
+        return "cluster"
+    if needed == {"namespace"}:
+        return "namespace"
+    if needed == {"node"}:
+        return "node"
+    return None
+
+
+def recorded_names(level: str, counter: MetricDef) -> list[str]:
+    """Recorded hourly increases a counter's bucket adds at `level` (plus unallocated at node
+    and cluster level: the nodes' unallocated counters have no namespace)."""
+    names = [hourly_increase(level, counter).name]
+    if level != "namespace":
+        names.append(hourly_increase(level, unallocated_twin(counter)).name)
+    return names
+
+
+def bucket_readings(source: MetricDef, by: Sequence[str], matchers: Mapping[str, str], bucket: Bucket,
+                    after_weight: float) -> list[Reading]:
+    """The queries giving `source` over `bucket` per `by` group. `after_weight` (0..1) is the
+    weight of the evaluation just after each whole hour (`phase_weight`)."""
+    level = recorded_level(by, matchers)
+    if source.kind == "gauge":
+        if level is None:
+            # The range leaves out its first second, the sample closing the previous bucket.
+            return [Reading(promql.average_by(source, by, max(1, bucket.seconds - 1), matchers), bucket.end)]
+        # One reading a minute: their sum over the bucket's minutes is the time-weighted
+        # average, a group without pods counting 0 for the minutes it had none.
+        name = usage_sum(level, source).name
+        query = promql.recorded_bucket_readings(name, by, matchers, bucket.seconds)
+        return [Reading(query, bucket.end, EVALUATION_SECONDS / bucket.seconds)]
+    if level is None:
+        return [Reading(promql.increase_by(source, by, bucket.seconds, matchers), bucket.end)]
+
+    names = recorded_names(level, source)
+    # A bucket is whole hours, except the DST day of a zone whose clocks move by 30 minutes
+    # (Australia/Lord_Howe): that day is read as the nearest whole number of hours.
+    hours = max(1, round(bucket.seconds / HOUR_SECONDS))
+    readings = []
+    for delay, weight in ((0, 1.0 - after_weight), (EVALUATION_SECONDS, after_weight)):
+        if weight > 0:
+            readings.append(_recorded_reading(names, by, matchers, hours, bucket.end + timedelta(seconds=delay),
+                                              weight))
+    return readings
+
+
+def _recorded_reading(names: list[str], by: Sequence[str], matchers: Mapping[str, str], hours: int,
+                      reading: datetime, weight: float) -> Reading:
+    # Subquery steps fall on whole UTC hours: run at the first one at or after the reading
+    # time and shift the readings back onto it (zones with a half-hour offset, the +60 s read).
+    offset = -int(reading.timestamp()) % HOUR_SECONDS
+    query = promql.recorded_bucket_sum(names, by, matchers, hours * HOUR_SECONDS, offset)
+    return Reading(query, reading + timedelta(seconds=offset), weight)
+
+
+def phase_weight(sample_time: float | None) -> float:
+    """Weight of the evaluation after a whole minute, given the unix time (s) of any sample of
+    the rule group: p = phase past the minute; the evaluation before the minute is (60 - p) s
+    earlier, the one after p s later, so the one after weighs (60 - p) / 60 (0 when p = 0)."""
+    if sample_time is None:
+        return 0.0
+    phase = sample_time % EVALUATION_SECONDS
+    return ((EVALUATION_SECONDS - phase) % EVALUATION_SECONDS) / EVALUATION_SECONDS
+
+
+async def read_phase_weight(engine: QueryEngine, source: MetricDef, by: Sequence[str],
+                            matchers: Mapping[str, str], window: tuple[datetime, datetime]) -> float:
+    """`phase_weight` of the recorded series a request reads (0 when it reads none or no sample
+    is found): the latest sample at the window's end, else the latest in the window."""
+    level = recorded_level(by, matchers)
+    if source.kind != "counter" or level is None:
+        return 0.0
+    name = hourly_increase(level, source).name
+    start, end = window
+    at = end + timedelta(seconds=EVALUATION_SECONDS)
+    samples = await engine.query(promql.sample_time(name), at)
+    if not samples and end > start:
+        samples = await engine.query(promql.sample_time_in(name, int((at - start).total_seconds())), at)
+    return phase_weight(samples[0][1] if samples else None)
+
+
+async def read_bucket(engine: QueryEngine, source: MetricDef, by: Sequence[str], matchers: Mapping[str, str],
+                      bucket: Bucket, after_weight: float) -> dict[Key, float]:
+    """`source` over `bucket` per `by` group (unit of the series: J, g, currency, cores, bytes)."""
+    readings = bucket_readings(source, by, matchers, bucket, after_weight)
+    answers = await gather_all(engine.query(reading.query, reading.at) for reading in readings)
+    values: dict[Key, float] = {}
+    for reading, samples in zip(readings, answers, strict=True):
+        for key, value in index(samples, by).items():
+            values[key] = values.get(key, 0.0) + reading.weight * value
+    return values
+
+
+async def read_timeseries(engine: QueryEngine, params: MetricTimeseriesParams, metric: str,
+                          currency: str) -> Timeseries:
+    """One series per group of `params.aggregate` (one for the cluster), one point per bucket
+    (its start, UTC); a group without data in a bucket gets 0 there. Units: METRICS."""
+    source, unit = METRICS[metric]
+    by = AGGREGATE_LABELS[params.aggregate]
+    matchers = filter_matchers(params)
+    buckets = params.buckets
+    weight = await read_phase_weight(engine, source, by, matchers, params.window) if buckets else 0.0
+    answers = await gather_all(read_bucket(engine, source, by, matchers, bucket, weight) for bucket in buckets)
+    if metric == "power":
+        answers = [{key: joules / bucket.seconds for key, joules in values.items()}
+                   for values, bucket in zip(answers, buckets, strict=True)]
+
+    keys = sorted(set().union(*answers)) if by else [()]
+    series = [
+        Series(labels=dict(zip(by, key, strict=True)),
+               points=[Point(timestamp=bucket.start, value=values.get(key, 0.0))
+                       for bucket, values in zip(buckets, answers, strict=True)])
+        for key in keys
+    ]
+    start, end = params.window
+    return Timeseries(metric=metric, unit=unit or currency, group_by=params.group_by, aggregate=params.aggregate,
+                      tz=params.tz, from_=start, to=end, series=series)
+
+
+def filter_matchers(params: BaseModel) -> dict[str, str]:
+    """Exact label matchers of the namespace, node and pod filters `params` has and were given."""
+    given = {name: getattr(params, name, None) for name in ("namespace", "node", "pod")}
+    return {name: value for name, value in given.items() if value is not None}

@@ -1,0 +1,158 @@
+"""The data endpoints against a stub engine: error mapping, what they ask, streaming.
+
+The stub is a real aiohttp server on loopback (tests/queryapi/stubs.py); the real Prometheus
+tests are the *_prometheus.py modules.
+"""
+
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from queryapi.report import LOOKAHEAD
+from tests.fixtures.prometheus import free_port
+from tests.queryapi.stubs import StubEngine
+
+DATA_PATHS = [
+    "/api/v1/metrics/namespaces", "/api/v1/metrics/nodes", "/api/v1/metrics/pods",
+    "/api/v1/timeseries?metric=energy", "/api/v1/timeseries/energy", "/api/v1/timeseries/carbon",
+    "/api/v1/timeseries/cost", "/api/v1/recommendations", "/api/v1/recommendations/history",
+    "/api/v1/recommendations/summary", "/api/v1/report/summary", "/api/v1/report/export",
+]
+ERROR_MESSAGES = {
+    502: ("engine_error", "the metrics engine answered the query with an error"),
+    503: ("engine_unavailable", "the metrics engine is unreachable"),
+    504: ("engine_timeout", "the metrics engine did not answer in time"),
+}
+
+
+def _error(status: int) -> dict:
+    code, message = ERROR_MESSAGES[status]
+    return {"error": {"status": status, "code": code, "message": message, "details": []}}
+
+
+@pytest.mark.parametrize("path", DATA_PATHS)
+async def test_data_endpoint_engine_error_returns_502(aiohttp_server, api_client, path: str) -> None:
+    engine = await StubEngine(status=500).start(aiohttp_server)
+    client = await api_client(prometheus_url=engine.url)
+
+    response = await client.get(path)
+
+    assert response.status == 502
+    assert await response.json() == _error(502)
+
+
+@pytest.mark.parametrize("path", DATA_PATHS)
+async def test_data_endpoint_engine_down_returns_503(api_client, path: str) -> None:
+    client = await api_client(prometheus_url=f"http://127.0.0.1:{free_port()}")
+
+    response = await client.get(path)
+
+    assert response.status == 503
+    assert await response.json() == _error(503)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/metrics/pods", "/api/v1/timeseries/cost", "/api/v1/report/export"])
+async def test_data_endpoint_engine_slow_returns_504(aiohttp_server, api_client, path: str) -> None:
+    engine = await StubEngine(delay=2).start(aiohttp_server)
+    client = await api_client(prometheus_url=engine.url, prometheus_timeout_seconds=0.2)
+
+    response = await client.get(path)
+
+    assert response.status == 504
+    assert await response.json() == _error(504)
+
+
+async def test_timeseries_year_namespace_reads_recorded_series_only(aiohttp_server, api_client) -> None:
+    engine = await StubEngine().start(aiohttp_server)
+    client = await api_client(prometheus_url=engine.url)
+
+    response = await client.get("/api/v1/timeseries/carbon", params={
+        "from": "2023-01-01", "to": "2024-01-01", "group_by": "monthly", "aggregate": "namespace"})
+
+    assert response.status == 200
+    queries = engine.queries()
+    # The phase lookup (twice: at the end, then anywhere in the window), then one reading per month.
+    assert len(queries) == 2 + 12
+    assert all("namespace:greenkube_pod_co2e_grams:sum_increase1h" in query for query in queries)
+    assert not any("_total" in query for query in queries)  # raw counters end in _total
+
+
+async def test_timeseries_cluster_reads_evaluations_around_each_hour(aiohttp_server, api_client) -> None:
+    # The rule group evaluates at 22 s past each minute: around 2024-01-02 00:00 it ran at
+    # 23:59:22 and 00:00:22, so the later reading weighs 38/60.
+    phase = "max(timestamp(cluster:greenkube_pod_energy_joules:sum_increase1h))"
+    engine = await StubEngine(values={phase: 1704153622.0}).start(aiohttp_server)
+    client = await api_client(prometheus_url=engine.url)
+
+    await client.get("/api/v1/timeseries/energy", params={"from": "2024-01-01", "to": "2024-01-02",
+                                                          "group_by": "daily"})
+
+    names = ('{__name__=~"cluster:greenkube_pod_energy_joules:sum_increase1h'
+             '|cluster:greenkube_node_unallocated_energy_joules:sum_increase1h"}')
+    assert [seen["query"] for seen in engine.seen] == [
+        phase,
+        f"sum_over_time((\n  sum({names})\n)[86399s:1h])",
+        f"sum_over_time((\n  sum({names} offset 3540s)\n)[86399s:1h])",
+    ]
+
+
+class ManyRows:
+    """An engine answering every query with `series` namespaces worth 1.0; it can fail after
+    `fail_after` queries, and counts them."""
+
+    def __init__(self, series: int, fail_after: int | None = None):
+        self.series, self.fail_after, self.count = series, fail_after, 0
+
+    async def answer(self, request: web.Request) -> web.Response:
+        await request.post()
+        self.count += 1
+        if self.fail_after is not None and self.count > self.fail_after:
+            return web.json_response({"status": "error", "error": "boom"}, status=500)
+        result = [{"metric": {"namespace": f"ns-{i:04d}"}, "value": [0, "1"]} for i in range(self.series)]
+        return web.json_response({"status": "success", "data": {"resultType": "vector", "result": result}})
+
+
+async def _many_rows_engine(aiohttp_server, engine: ManyRows) -> str:
+    app = web.Application()
+    app.router.add_post("/api/v1/query", engine.answer)
+    server = await aiohttp_server(app)
+    return str(server.make_url("/")).rstrip("/")
+
+
+async def test_report_export_streams_before_reading_every_bucket(aiohttp_server, api_client) -> None:
+    engine = ManyRows(series=300)
+    client = await api_client(prometheus_url=await _many_rows_engine(aiohttp_server, engine))
+
+    response = await client.get("/api/v1/report/export", params={"from": "2024-01-01", "to": "2024-01-21"})
+    first = await response.content.readany()
+    asked_at_first_bytes = engine.count
+    rest = await response.read()
+
+    assert response.headers["Transfer-Encoding"] == "chunked"
+    assert first.startswith(b"period_start,")
+    # 4 phase lookups, then 8 readings per daily bucket (4 counters, 2 evaluations each): when
+    # the first bytes arrive at most LOOKAHEAD + 1 of the 20 buckets have been asked for.
+    assert asked_at_first_bytes <= 4 + 8 * (LOOKAHEAD + 1) < 4 + 8 * 20
+    assert (first + rest).count(b"\r\n") == 1 + 20 * 300
+
+
+async def test_report_export_engine_failing_midway_cuts_transfer(aiohttp_server, api_client) -> None:
+    engine = ManyRows(series=300, fail_after=4 + 8 * 10)
+    client = await api_client(prometheus_url=await _many_rows_engine(aiohttp_server, engine))
+
+    response = await client.get("/api/v1/report/export", params={"from": "2024-01-01", "to": "2024-01-21"})
+
+    assert response.status == 200
+    with pytest.raises(aiohttp.ClientPayloadError):
+        await response.read()
+
+
+async def test_report_export_engine_failing_first_bucket_returns_502(aiohttp_server, api_client) -> None:
+    engine = ManyRows(series=3, fail_after=4)
+    client = await api_client(prometheus_url=await _many_rows_engine(aiohttp_server, engine))
+
+    response = await client.get("/api/v1/report/export", params={"from": "2024-01-01", "to": "2024-01-03"})
+
+    assert response.status == 502
+    assert await response.json() == _error(502)
