@@ -87,6 +87,8 @@ class PrometheusClient:
             raise EngineAnswerError("prometheus_bad_answer", "Prometheus answered with something not JSON") from None
         if status >= 400 or not isinstance(body, dict) or body.get("status") != "success":
             detail = body.get("error", "") if isinstance(body, dict) else ""
+            if isinstance(body, dict) and body.get("errorType") == "timeout":  # the engine's own query timeout
+                raise SourceError("prometheus_timeout", f"Prometheus timed out evaluating the query: {detail}"[:300])
             raise EngineAnswerError("prometheus_error", f"Prometheus answered HTTP {status}: {detail}"[:300])
         return _samples(body.get("data", {}))
 

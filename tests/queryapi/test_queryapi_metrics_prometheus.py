@@ -192,3 +192,14 @@ async def test_metrics_engine_query_error_returns_502(prometheus_factory, api_cl
     body = await response.json()
     assert body["error"]["code"] == "engine_error"
     assert "greenkube_" not in body["error"]["message"] and "sample" not in body["error"]["message"]
+
+
+async def test_metrics_engine_query_timeout_returns_504(prometheus_factory, api_client) -> None:
+    # Prometheus's own evaluation timeout (errorType "timeout"), not a client-side one.
+    prom = prometheus_factory(openmetrics=render_openmetrics(HISTORY), extra_args=["--query.timeout=1ms"])
+    client = await api_client(prometheus_url=prom.url)
+
+    response = await client.get("/api/v1/metrics", params={"from": _iso(T0), "to": _iso(T0 + HOUR)})
+
+    assert response.status == 504
+    assert (await response.json())["error"]["code"] == "engine_timeout"
