@@ -15,7 +15,9 @@ once per request) for the operator.
 """
 
 import math
+from collections.abc import Awaitable
 from datetime import datetime
+from typing import TypeVar
 
 from exporter.config import PrometheusAccess
 from exporter.sources.prometheus import EngineAnswerError, PrometheusClient, Sample, SourceError
@@ -23,6 +25,7 @@ from queryapi.errors import EngineError, EngineTimeout, EngineUnavailable
 
 # SourceError.reason of PrometheusClient for a request that timed out.
 _TIMEOUT_REASON = "prometheus_timeout"
+T = TypeVar("T")
 
 
 class QueryEngine:
@@ -36,8 +39,16 @@ class QueryEngine:
 
     async def query(self, promql: str, at: datetime) -> list[Sample]:
         """Run `promql` at time `at`; return (labels, value) per sample. Raises an ApiError."""
+        return await self._mapped(self._client.query(promql, at=at.timestamp()))
+
+    async def federate(self, match: str) -> bytes:
+        """The engine's /federate text for the series selector `match`. Raises an ApiError."""
+        return await self._mapped(self._client.federate(match))
+
+    async def _mapped(self, call: Awaitable[T]) -> T:
+        """Await an engine call, turning its failures into the API's errors."""
         try:
-            return await self._client.query(promql, at=at.timestamp())
+            return await call
         except EngineAnswerError as err:
             raise EngineError("the metrics engine answered the query with an error", log_detail=str(err)) from None
         except SourceError as err:

@@ -20,7 +20,7 @@ import re
 import textwrap
 from collections.abc import Mapping, Sequence
 
-from exporter.catalogue import NODE_UNALLOCATED_ENERGY, POD_ENERGY, UNALLOCATED_OF, MetricDef
+from exporter.catalogue import BUILD_INFO, NODE_UNALLOCATED_ENERGY, POD_ENERGY, UNALLOCATED_OF, MetricDef
 
 _LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 _METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
@@ -57,6 +57,13 @@ def selector(metric: str, matchers: Mapping[str, str] | None = None) -> str:
             raise ValueError(f"not a valid label name: {name!r}")
         parts.append(f'{name}="{escape_label_value(value)}"')
     return f"{metric}{{{', '.join(parts)}}}"
+
+
+def exporter_series(job_regex: str) -> str:
+    """Series selector of the exporter's own families, for /federate (build info left out: the
+    API serves its own, and one family may appear once in an exposition)."""
+    return (f'{{__name__=~"greenkube_.+",__name__!="{BUILD_INFO.name}",'
+            f'job=~"{escape_label_value(job_regex)}"}}')
 
 
 def format_duration(seconds: int) -> str:

@@ -78,3 +78,18 @@ async def count_requests(request: web.Request, handler: Handler) -> web.StreamRe
 
 
 API_METRICS = web.AppKey("api_metrics", ApiMetrics)
+
+
+_HELP = {m.name: m.help for m in vars(cat).values() if isinstance(m, cat.MetricDef)}
+
+
+def with_help(exposition: bytes) -> bytes:
+    """Put the catalogue's HELP line before each `# TYPE` of a known family (/federate gives none)."""
+    lines = []
+    for line in exposition.decode().splitlines():
+        if line.startswith("# TYPE "):
+            name = line.split(" ", 3)[2]
+            if name in _HELP:
+                lines.append(f"# HELP {name} {_HELP[name]}")
+        lines.append(line)
+    return ("\n".join(lines) + "\n").encode() if lines else b""

@@ -30,7 +30,8 @@ class PrometheusClient:
     """One aiohttp session to a Prometheus-compatible engine; queries go by POST (no HTTP 414)."""
 
     def __init__(self, access: PrometheusAccess):
-        self._url = str(access.prometheus_url).rstrip("/") + "/api/v1/query"
+        self._base = str(access.prometheus_url).rstrip("/")
+        self._url = self._base + "/api/v1/query"
         self._access = access
         self._session: aiohttp.ClientSession | None = None
 
@@ -91,6 +92,28 @@ class PrometheusClient:
                 raise SourceError("prometheus_timeout", f"Prometheus timed out evaluating the query: {detail}"[:300])
             raise EngineAnswerError("prometheus_error", f"Prometheus answered HTTP {status}: {detail}"[:300])
         return _samples(body.get("data", {}))
+
+    async def federate(self, match: str) -> bytes:
+        """Text exposition of the latest samples matching the series selector `match`.
+
+        Raises SourceError (unreachable, timeout) or EngineAnswerError (engine said no).
+        """
+        return await _federate(self._open(), self._base, match)
+
+
+async def _federate(session: aiohttp.ClientSession, base: str, match: str) -> bytes:
+    """The latest sample of every series matching `match`, as text exposition (Prometheus /federate)."""
+    try:
+        async with session.get(base + "/federate", params={"match[]": match}) as response:
+            body = await response.read()
+            status = response.status
+    except TimeoutError:
+        raise SourceError("prometheus_timeout", "Prometheus did not answer in time") from None
+    except aiohttp.ClientError as err:
+        raise SourceError("prometheus_unreachable", f"cannot reach Prometheus: {type(err).__name__}") from None
+    if status != 200:
+        raise EngineAnswerError("prometheus_error", f"Prometheus /federate answered HTTP {status}")
+    return body
 
 
 def decode_answer(text: str | bytes) -> object:

@@ -1,16 +1,18 @@
 """Configuration, runtime changes to it, health of services, and the API's own metrics."""
 
 import json
+import logging
 
 from aiohttp import hdrs, web
 from pydantic import ValidationError
 
-from queryapi.appkeys import ENGINE
+from queryapi import promql
+from queryapi.appkeys import ENGINE, SETTINGS
 from queryapi.errors import ApiError, InvalidParameter, invalid_parameters
 from queryapi.registry import endpoint
 from queryapi.routes.common import model_response, read_query
 from queryapi.runtime_config import RUNTIME
-from queryapi.selfmetrics import API_METRICS, CONTENT_TYPE, METRICS_PATH
+from queryapi.selfmetrics import API_METRICS, CONTENT_TYPE, METRICS_PATH, with_help
 from queryapi.service_models import (
     SERVICE_NAMES,
     EffectiveConfig,
@@ -21,6 +23,8 @@ from queryapi.service_models import (
     config_view,
 )
 from queryapi.services import SERVICES
+
+log = logging.getLogger("greenkube.queryapi")
 
 routes = web.RouteTableDef()
 
@@ -87,11 +91,20 @@ async def get_service_health(request: web.Request) -> web.Response:
 @endpoint(routes, "GET", METRICS_PATH, summary="The API's own metrics (Prometheus exposition)", tag="meta",
           media_types=("text/plain",), auth=False)
 async def get_prometheus_metrics(request: web.Request) -> web.Response:
-    """Build info, request counter and latency histogram of this API process (text format 0.0.4).
+    """GreenKube's metric families in text format 0.0.4: the exporter's latest samples, read
+    from the engine's /federate, then this API process's build info, request counter and
+    latency histogram. When the engine cannot be read, only the API's own families are served.
 
     Open unless GREENKUBE_METRICS_AUTH=true (then it needs the API key like /api/v1).
     """
-    return web.Response(body=request.app[API_METRICS].render(), headers={hdrs.CONTENT_TYPE: CONTENT_TYPE})
+    job = request.app[SETTINGS].exporter_job
+    try:
+        exporter_families = with_help(await request.app[ENGINE].federate(promql.exporter_series(job)))
+    except ApiError as err:
+        log.warning("/prometheus/metrics serves the API's own metrics only: %s (%s)", err, err.log_detail)
+        exporter_families = b""
+    body = exporter_families + request.app[API_METRICS].render()
+    return web.Response(body=body, headers={hdrs.CONTENT_TYPE: CONTENT_TYPE})
 
 
 async def _read_body(request: web.Request, model: type[ServicesUpdate]) -> ServicesUpdate:

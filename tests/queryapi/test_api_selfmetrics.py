@@ -1,7 +1,9 @@
 """/prometheus/metrics: build info, request counter and latency histogram of the API itself."""
 
+import asyncio
 import subprocess
 
+from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 
 from exporter import catalogue as cat
@@ -68,3 +70,39 @@ async def test_selfmetrics_exposition_passes_promtool(api_client, tmp_path) -> N
                             timeout=60, check=False)
 
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+async def test_selfmetrics_federates_exporter_families(prometheus_factory, api_client, aiohttp_server) -> None:
+    """The exporter's families come from the engine's /federate, then the API's own; one valid body."""
+    exposition = (
+        "# TYPE greenkube_pod_energy_joules_total counter\n"
+        'greenkube_pod_energy_joules_total{namespace="shop",pod="web-1",node="n1"} 1234.5\n'
+        "# TYPE greenkube_build_info gauge\n"
+        'greenkube_build_info{version="0.1.0",currency="EUR"} 1\n'
+    )
+
+    async def metrics(_: web.Request) -> web.Response:
+        return web.Response(text=exposition, content_type="text/plain")
+
+    app = web.Application()
+    app.router.add_get("/metrics", metrics)
+    target = await aiohttp_server(app)
+    prom = prometheus_factory(
+        scrape_configs=[{"job_name": "greenkube", "honor_labels": True, "scrape_interval": "1s",
+                         "static_configs": [{"targets": [f"127.0.0.1:{target.port}"]}]}])
+    client = await api_client(prometheus_url=prom.url, currency="EUR")
+    for _ in range(60):  # until the first scrape is in
+        if prom.query("greenkube_pod_energy_joules_total"):
+            break
+        await asyncio.sleep(0.25)
+
+    text = await (await client.get("/prometheus/metrics")).text()
+
+    samples = _samples(text)
+    energy = (cat.POD_ENERGY.name, (("instance", f"127.0.0.1:{target.port}"), ("job", "greenkube"),
+                                    ("namespace", "shop"), ("node", "n1"), ("pod", "web-1")))
+    assert samples[energy] == 1234.5
+    assert text.count(f"# TYPE {cat.BUILD_INFO.name} ") == 1  # the API's own, not the exporter's too
+    checked = subprocess.run([require_tool("promtool"), "check", "metrics"], input=text.encode(),
+                             capture_output=True, timeout=60, check=False)
+    assert checked.returncode == 0, checked.stdout.decode() + checked.stderr.decode()
