@@ -43,7 +43,7 @@ test: test-tools $(VENV)/.installed lint  ## ruff, then every test (real Prometh
 	$(PY) -m pytest -q
 
 bench: install  ## exporter speed and memory at 1k/10k/100k pods
-	$(PY) -m tests.bench.exporter_bench
+	$(PY) -m tests.bench.exporter_bench && $(PY) -m tests.bench.api_bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis *.egg-info

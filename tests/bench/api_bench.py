@@ -1,0 +1,285 @@
+"""Query API benchmark against a real Prometheus (loopback, temp dir, backfilled with promtool).
+
+`python -m tests.bench.api_bench` builds one Prometheus holding three synthetic periods, then measures:
+
+1. overhead: median latency of /api/v1/metrics and /api/v1/metrics/namespaces (24 h window, raw pod
+   counters) against the exact PromQL the API ran for it (recorded from QueryEngine.query during
+   warm-up), POSTed straight to Prometheus's /api/v1/query, 8 at a time as the API runs them;
+2. a one-year monthly namespace carbon timeseries over 100 namespaces (recorded series);
+3. an hourly namespace CSV export of about 1M rows (recorded series), served by `greenkube api` in
+   its own process: rows/s at the client and the API's peak RSS (VmHWM).
+
+Recorded series are written as the rules of rules/history.yml leave them around each whole hour H:
+the evaluations at H-30 s and H+30 s (a rule group phase of 30 s, so history reads both). A benchmark,
+not a test: it prints met or MISSED per target and exits 0. See docs/PERFORMANCE.md.
+"""
+
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import aiohttp
+from aiohttp import web
+
+from exporter.catalogue import NODE_COUNTERS, POD_COUNTERS
+from queryapi.app import make_app
+from queryapi.config import ApiSettings
+from queryapi.engine import QueryEngine
+from queryapi.recorded import hourly_increase
+from tests.fixtures.prometheus import PrometheusFactory, free_port
+from tests.fixtures.tools import require_tool
+
+HOUR, DAY = 3600, 86400
+BLOCK = 720 * HOUR  # promtool block length; files are cut on these (epoch-aligned) edges, so each is read once
+PHASE = 30  # seconds past each minute the rule group evaluates at
+YEAR_START, YEAR_END = datetime(2023, 1, 1, tzinfo=UTC), datetime(2024, 1, 1, tzinfo=UTC)
+YEAR_NAMESPACES = 100
+EXPORT_START = datetime(2024, 1, 2, tzinfo=UTC)
+EXPORT_HOURS, EXPORT_NAMESPACES = 2400, 417  # MAX_BUCKETS hourly buckets x 417 = 1,000,800 rows
+RAW_END = datetime(2024, 4, 20, tzinfo=UTC)
+RAW_NAMESPACES, RAW_PODS, RAW_NODES, RAW_STEP = 100, 2, 10, 60
+RUNS, TIMESERIES_RUNS = 30, 5
+TARGET_RATIO, TARGET_TIMESERIES_S, TARGET_ROWS_S, TARGET_RSS_MB = 1.1, 1.0, 100_000, 150.0
+NO_PROXY = dict(trust_env=False)
+
+
+def iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Writer:
+    """OpenMetrics samples as lines, one file per BLOCK of time, each family once per file."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.files: dict[int, dict[str, list[str]]] = {}
+
+    def add(self, family: str, labels: str, t: int, value: float) -> None:
+        self.files.setdefault(t // BLOCK, {}).setdefault(family, []).append(f"{family}{{{labels}}} {value!r} {t}")
+
+    def write(self) -> list[Path]:
+        paths = []
+        for block, families in sorted(self.files.items()):
+            path = self.directory / f"bench-{block}.om.txt"
+            with path.open("w", encoding="utf-8") as out:
+                for family, lines in families.items():
+                    kind = "counter" if family.endswith("_total") else "gauge"
+                    out.write(f"# TYPE {family.removesuffix('_total')} {kind}\n")
+                    out.write("\n".join(lines) + "\n")
+                out.write("# EOF\n")
+            paths.append(path)
+        return paths
+
+
+def build_history(writer: Writer) -> int:
+    """All three periods into `writer`; returns the sample count."""
+    count = 0
+    carbon = hourly_increase("namespace", POD_COUNTERS[1]).name
+    # 1. A year of the namespace carbon roll-up, 100 namespaces, every whole hour of [start, end].
+    for hour in range(int(YEAR_START.timestamp()), int(YEAR_END.timestamp()) + 1, HOUR):
+        for n in range(YEAR_NAMESPACES):
+            for t in (hour - 60 + PHASE, hour + PHASE):
+                writer.add(carbon, f'namespace="team-{n:03d}"', t, 10.0 + n)
+                count += 1
+    # 2. 100 days of all four namespace roll-ups for the export, from the first hour after EXPORT_START.
+    names = [hourly_increase("namespace", counter).name for counter in POD_COUNTERS]
+    start = int(EXPORT_START.timestamp())
+    for hour in range(start + HOUR, start + (EXPORT_HOURS + 1) * HOUR, HOUR):
+        for n in range(EXPORT_NAMESPACES):
+            labels = f'namespace="exp-{n:03d}-payments"'
+            for k, name in enumerate(names):
+                for t in (hour - 60 + PHASE, hour + PHASE):
+                    writer.add(name, labels, t, (n + 1) * 10.0 ** -k)
+                    count += 1
+    # 3. 25 h of raw pod and node-unallocated counters, one sample a minute, for the 24 h snapshots.
+    end = int(RAW_END.timestamp())
+    for t in range(end - 25 * HOUR, end + 1, RAW_STEP):
+        elapsed = t - (end - 25 * HOUR)
+        for n in range(RAW_NAMESPACES):
+            for p in range(RAW_PODS):
+                labels = f'namespace="ns-{n:03d}",pod="app-{p}",node="node-{(n + p) % RAW_NODES}"'
+                for k, counter in enumerate(POD_COUNTERS):
+                    writer.add(counter.name, labels, t, elapsed * (n + 1) * 10.0 ** -k)
+                    count += 1
+        for node in range(RAW_NODES):
+            for k, counter in enumerate(NODE_COUNTERS):
+                writer.add(counter.name, f'node="node-{node}"', t, elapsed * 5.0 * 10.0 ** -k)
+                count += 1
+    return count
+
+
+def backfill(data_dir: Path, paths: list[Path]) -> None:
+    promtool = require_tool("promtool")
+
+    def one(path: Path) -> None:
+        subprocess.run([promtool, "tsdb", "create-blocks-from", "openmetrics", f"--max-block-duration={BLOCK // HOUR}h",
+                        str(path), str(data_dir)], check=True, capture_output=True, timeout=600)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(one, paths))
+
+
+async def timed_get(session: aiohttp.ClientSession, url: str, params: dict) -> float:
+    start = time.perf_counter()
+    async with session.get(url, params=params) as response:
+        await response.read()
+        response.raise_for_status()
+    return time.perf_counter() - start
+
+
+async def timed_raw(session: aiohttp.ClientSession, prom_url: str, queries: list[tuple[str, float]]) -> float:
+    gate = asyncio.Semaphore(8)  # queryapi.gather.CONCURRENCY
+
+    async def one(query: str, at: float) -> None:
+        async with gate, session.post(f"{prom_url}/api/v1/query", data={"query": query, "time": f"{at:.3f}"}) as r:
+            await r.read()
+            r.raise_for_status()
+
+    start = time.perf_counter()
+    await asyncio.gather(*(one(q, at) for q, at in queries))
+    return time.perf_counter() - start
+
+
+async def bench_overhead(prom_url: str) -> tuple[list[list[str]], list[tuple[str, bool]]]:
+    """Rows of the overhead table and the targets; and the 1-year timeseries, in the same process."""
+    recorded: list[tuple[str, float]] | None = None
+    original = QueryEngine.query
+
+    async def recording(self, promql, at):
+        if recorded is not None:
+            recorded.append((promql, at.timestamp()))
+        return await original(self, promql, at)
+
+    QueryEngine.query = recording
+    runner = web.AppRunner(make_app(ApiSettings(prometheus_url=prom_url, rate_limit=0)))
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    api = f"http://127.0.0.1:{port}"
+    window = {"from": iso(RAW_END - timedelta(days=1)), "to": iso(RAW_END)}
+    rows, targets = [], []
+    try:
+        async with aiohttp.ClientSession(**NO_PROXY) as session:
+            for path in ("/api/v1/metrics", "/api/v1/metrics/namespaces"):
+                recorded = []
+                await timed_get(session, api + path, window)
+                queries, recorded = recorded, None
+                for _ in range(3):
+                    await timed_get(session, api + path, window)
+                    await timed_raw(session, prom_url, queries)
+                api_times, raw_times = [], []
+                for _ in range(RUNS):  # interleaved, so a load change hits both
+                    api_times.append(await timed_get(session, api + path, window))
+                    raw_times.append(await timed_raw(session, prom_url, queries))
+                a, r = statistics.median(api_times), statistics.median(raw_times)
+                rows.append([f"{path} (24 h, {len(queries)} queries)", f"{a * 1000:.1f} ms", f"{r * 1000:.1f} ms",
+                             f"{a / r:.2f}x"])
+                targets.append((f"{path}: API/PromQL {a / r:.2f}x <= {TARGET_RATIO}x", a / r <= TARGET_RATIO))
+
+            params = {"metric": "carbon", "aggregate": "namespace", "group_by": "monthly",
+                      "from": iso(YEAR_START), "to": iso(YEAR_END)}
+            async with session.get(api + "/api/v1/timeseries", params=params) as response:
+                body = await response.json()
+                series = len(body["series"])
+                points = len(body["series"][0]["points"]) if series else 0
+            await timed_get(session, api + "/api/v1/timeseries", params)
+            times = [await timed_get(session, api + "/api/v1/timeseries", params) for _ in range(TIMESERIES_RUNS)]
+            t = statistics.median(times)
+            rows.append([f"/api/v1/timeseries carbon monthly 1 year ({series} series x {points})",
+                         f"{t * 1000:.1f} ms", "", ""])
+            targets.append((f"1-year monthly timeseries, {series} namespaces: {t:.3f} s <= {TARGET_TIMESERIES_S} s",
+                            t <= TARGET_TIMESERIES_S and series == YEAR_NAMESPACES))
+    finally:
+        QueryEngine.query = original
+        await runner.cleanup()
+    return rows, targets
+
+
+async def bench_export(prom_url: str) -> tuple[list[list[str]], list[tuple[str, bool]]]:
+    port = free_port()
+    env = {**os.environ, "GREENKUBE_PROMETHEUS_URL": prom_url, "GREENKUBE_API_PORT": str(port),
+           "GREENKUBE_API_HOST": "127.0.0.1", "GREENKUBE_RATE_LIMIT": "0"}
+    process = subprocess.Popen([sys.executable, "-m", "exporter.cli", "api"], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    api = f"http://127.0.0.1:{port}"
+    params = {"format": "csv", "group_by": "hourly", "aggregate": "namespace",
+              "from": iso(EXPORT_START), "to": iso(EXPORT_START + timedelta(hours=EXPORT_HOURS))}
+    try:
+        async with aiohttp.ClientSession(**NO_PROXY) as session:
+            for _ in range(300):
+                try:
+                    async with session.get(api + "/api/v1/version") as response:
+                        if response.status == 200:
+                            break
+                except aiohttp.ClientConnectionError:
+                    pass
+                await asyncio.sleep(0.1)
+            lines = size = 0
+            start = time.perf_counter()
+            async with session.get(api + "/api/v1/report/export", params=params,
+                                   timeout=aiohttp.ClientTimeout(total=600)) as response:
+                response.raise_for_status()
+                async for chunk in response.content.iter_chunked(1 << 16):
+                    lines += chunk.count(b"\n")
+                    size += len(chunk)
+            seconds = time.perf_counter() - start
+        status = Path(f"/proc/{process.pid}/status").read_text()
+        hwm = int(next(line for line in status.splitlines() if line.startswith("VmHWM")).split()[1]) / 1024
+    finally:
+        process.terminate()
+        process.wait(10)
+    rows_count = lines - 1
+    rate = rows_count / seconds
+    rows = [[f"/api/v1/report/export csv hourly ({rows_count:,} rows, {size / 1e6:.0f} MB)",
+             f"{seconds:.1f} s", f"{rate:,.0f} rows/s", f"RSS {hwm:.0f} MB"]]
+    targets = [(f"export: {rate:,.0f} rows/s >= {TARGET_ROWS_S:,}", rate >= TARGET_ROWS_S),
+               (f"export: API peak RSS {hwm:.0f} MB < {TARGET_RSS_MB:.0f} MB", hwm < TARGET_RSS_MB)]
+    return rows, targets
+
+
+def table(rows: list[list[str]]) -> str:
+    header = ["request", "API median", "PromQL median / rate", "ratio / RSS"]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
+    lines = [" | ".join(cell.ljust(w) for cell, w in zip(header, widths, strict=True))]
+    lines.append("-+-".join("-" * w for w in widths))
+    lines += [" | ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)) for r in rows]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    began = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="greenkube-api-bench-") as tmp:
+        root = Path(tmp)
+        factory = PrometheusFactory(root)
+        try:
+            prom = factory(start=False)
+            writer = Writer(root)
+            samples = build_history(writer)
+            paths = writer.write()
+            del writer
+            built = time.perf_counter()
+            backfill(prom.data_dir, paths)
+            prom.start(timeout=120)
+            ready = time.perf_counter()
+            print(f"history: {samples:,} samples in {len(paths)} files, written in {built - began:.0f} s, "
+                  f"backfilled and loaded in {ready - built:.0f} s", flush=True)
+            rows, targets = asyncio.run(bench_overhead(prom.url))
+            more_rows, more_targets = asyncio.run(bench_export(prom.url))
+        finally:
+            factory.close()
+    print(table(rows + more_rows))
+    for text, met in targets + more_targets:
+        print(f"{'met   ' if met else 'MISSED'} {text}")
+    print(f"total {time.perf_counter() - began:.0f} s; load average {os.getloadavg()[0]:.2f}, "
+          f"{os.getloadavg()[1]:.2f}, {os.getloadavg()[2]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
