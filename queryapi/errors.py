@@ -51,6 +51,21 @@ class InvalidParameter(ApiError):
     code = "invalid_parameter"
 
 
+class Forbidden(ApiError):
+    status = 403
+    code = "forbidden"
+
+
+class UnknownService(ApiError):
+    status = 404
+    code = "not_found"
+
+
+class UnsupportedMediaType(ApiError):
+    status = 415
+    code = "unsupported_media_type"
+
+
 class EngineError(ApiError):
     status = 502
     code = "engine_error"

@@ -8,7 +8,14 @@ from pydantic import ValidationError
 
 from queryapi import promql
 from queryapi.appkeys import ENGINE, SETTINGS
-from queryapi.errors import ApiError, InvalidParameter, invalid_parameters
+from queryapi.errors import (
+    ApiError,
+    Forbidden,
+    InvalidParameter,
+    UnknownService,
+    UnsupportedMediaType,
+    invalid_parameters,
+)
 from queryapi.registry import endpoint
 from queryapi.routes.common import model_response, read_query
 from queryapi.runtime_config import RUNTIME
@@ -27,21 +34,6 @@ from queryapi.services import SERVICES
 log = logging.getLogger("greenkube.queryapi")
 
 routes = web.RouteTableDef()
-
-
-class Forbidden(ApiError):
-    status = 403
-    code = "forbidden"
-
-
-class UnknownService(ApiError):
-    status = 404
-    code = "not_found"
-
-
-class UnsupportedMediaType(ApiError):
-    status = 415
-    code = "unsupported_media_type"
 
 
 @endpoint(routes, "GET", "/api/v1/config", summary="Effective configuration", tag="config",
