@@ -160,3 +160,25 @@ def test_cli_bad_url_with_credentials_masked() -> None:
     assert result.returncode == 2
     assert "hunter2" not in result.stderr and "admin" not in result.stderr
     assert "GREENKUBE_PROMETHEUS_URL" in result.stderr
+
+
+def test_cli_api_long_parameter_gets_json_400() -> None:
+    """A 20 kB parameter reaches validation (JSON error shape), not aiohttp's plain 8 kB refusal."""
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "exporter.cli", "api"],
+                               env=_clean_env(GREENKUBE_API_PORT=str(port),
+                                              GREENKUBE_PROMETHEUS_URL=f"http://127.0.0.1:{free_port()}"),
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + TIMEOUT_SECONDS
+        while _scrape(f"http://127.0.0.1:{port}/health") is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+        url = f"http://127.0.0.1:{port}/api/v1/metrics/pods?namespace={'a' * 20_000}"
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            _OPENER.open(url, timeout=10)  # no proxy: loopback only
+        body = refused.value.read().decode()
+    finally:
+        process.terminate()
+        process.wait(timeout=TIMEOUT_SECONDS)
+    assert refused.value.code == 400
+    assert '"code": "invalid_parameter"' in body and "namespace" in body
