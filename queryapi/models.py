@@ -10,6 +10,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from queryapi.results import Totals
+
 DEFAULT_WINDOW = timedelta(hours=24)
 DEFAULT_MAX_RANGE_DAYS = 400
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -117,19 +119,9 @@ class WindowParams(BaseModel):
         return int((self.to - self.from_).total_seconds())
 
 
-class ClusterMetrics(BaseModel):
-    """Cluster snapshot over a window (GET /api/v1/metrics)."""
+class ClusterMetrics(Totals):
+    """Cluster snapshot over a window (GET /api/v1/metrics): the totals, then counts and sources."""
 
-    model_config = ConfigDict(frozen=True)
-
-    total_carbon_grams: float = Field(description="Operational plus embodied CO2e in grams")
-    operational_carbon_grams: float = Field(description="CO2e of energy x PUE x grid intensity, grams")
-    embodied_carbon_grams: float = Field(description="Amortised hardware CO2e, grams")
-    total_energy_joules: float = Field(description="IT energy (before PUE) of pods and unallocated node idle")
-    total_energy_kwh: float = Field(description="total_energy_joules / 3.6e6")
-    total_cost: float = Field(description="Cost in `currency`")
-    currency: str
-    power_watts: float = Field(description="IT power at `to`: rate() of energy over a short window")
     pod_count: int = Field(description="Distinct pods with energy data in the window")
     namespace_count: int = Field(description="Distinct namespaces with pod energy data in the window")
     node_count: int = Field(description="Distinct nodes with pod or unallocated energy data in the window")
