@@ -180,9 +180,7 @@ def _content(endpoint: Endpoint, refs: dict) -> dict[str, Any]:
 
 
 def _error_statuses(endpoint: Endpoint, limited: bool, protected_metrics: bool) -> set[int]:
-    statuses = set(endpoint.errors)
-    if endpoint.query is not None or endpoint.body is not None:
-        statuses.add(400)
+    statuses = set(endpoint.errors) | {400}  # a bad or unknown query parameter, on every endpoint
     if _needs_key(endpoint, protected_metrics):
         statuses.add(401)
     if limited:

@@ -5,11 +5,15 @@ Handlers are declared with `@endpoint(...)`, which both adds the aiohttp route a
 model and its response model are written once.
 """
 
+import functools
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from aiohttp import web
 from pydantic import BaseModel
+
+from queryapi.errors import InvalidParameter
+from queryapi.models import MAX_SHOWN
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -50,7 +54,7 @@ def endpoint(
     """Register `handler` on `routes` and in ENDPOINTS; its docstring becomes the description."""
 
     def register(handler: Handler) -> Handler:
-        routes.route(method, path)(handler)
+        routes.route(method, path)(handler if query is not None else _without_query(handler))
         ENDPOINTS.append(Endpoint(
             method=method.upper(), path=path, summary=summary, tag=tag, handler=handler, query=query,
             body=body, response=response, media_types=media_types, errors=errors, auth=auth,
@@ -59,3 +63,19 @@ def endpoint(
         return handler
 
     return register
+
+
+def _without_query(handler: Handler) -> Handler:
+    """`handler` behind a check that the query string is empty: any parameter is unknown (400)."""
+
+    @functools.wraps(handler)
+    async def checked(request: web.Request) -> web.StreamResponse:
+        if request.query:
+            names = sorted({name[:MAX_SHOWN] for name in request.query})
+            raise InvalidParameter(
+                f"unknown query parameter(s): {', '.join(names)}; this endpoint takes none",
+                [{"parameter": name, "message": "unknown parameter"} for name in names],
+            )
+        return await handler(request)
+
+    return checked

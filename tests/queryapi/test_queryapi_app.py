@@ -9,6 +9,7 @@ from aiohttp import web
 from exporter import version as exporter_version
 from queryapi.app import make_app
 from queryapi.config import ApiSettings
+from queryapi.registry import ENDPOINTS
 from tests.fixtures.prometheus import free_port
 
 
@@ -115,6 +116,24 @@ async def test_metrics_unknown_parameter_returns_400_naming_it(api_client) -> No
 
     error = _assert_error(await response.json(), 400, "invalid_parameter")
     assert error["message"] == "unknown query parameter(s): namespace"
+
+
+_WITHOUT_QUERY = sorted((e.method, e.path) for e in ENDPOINTS if e.query is None)
+
+
+def test_registry_endpoints_without_query_model_exist() -> None:
+    assert ("GET", "/health") in _WITHOUT_QUERY and ("POST", "/api/v1/config/services") in _WITHOUT_QUERY
+
+
+@pytest.mark.parametrize(("method", "path"), _WITHOUT_QUERY)
+async def test_endpoint_without_parameters_unknown_parameter_returns_400(api_client, method: str, path: str) -> None:
+    client = await api_client()
+
+    response = await client.request(method, path.replace("{service_name}", "prometheus"), params={"bogus": "1"})
+
+    assert response.status == 400
+    error = _assert_error(await response.json(), 400, "invalid_parameter")
+    assert error["details"] == [{"parameter": "bogus", "message": "unknown parameter"}]
 
 
 async def test_metrics_repeated_parameter_returns_400(api_client) -> None:
