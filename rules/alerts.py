@@ -1,7 +1,7 @@
 """GreenKube's alerting rules (docs/runbooks.md has one section per alert).
 
-Every alert has a severity (warning; info for degraded estimates, which need no action
-today), a `for` from `RuleOptions`, a static one-sentence summary, a templated description
+Every alert has a severity (warning: each needs a person, none is an outage of the
+workloads, so none is critical), a `for` from `RuleOptions`, a static one-sentence summary, a templated description
 with the values, and a runbook URL: the base plus `#` plus the lowercased alert name.
 
 Budgets and thresholds are series the exporter exports from its settings (exporter/budgets.py),
@@ -88,7 +88,7 @@ def exporter_alerts(options: RuleOptions) -> list[dict]:
             label_replace(count({cat.NODE_INFO.name}{{power_source="default"}}), "estimate", "power", "", "")
             or
             label_replace(count({cat.NODE_INFO.name}{{intensity_source="default"}}), "estimate", "intensity", "", "")
-            """, "info",
+            """, "warning",
                "Some nodes' estimates use default coefficients.",
                "{{ $value }} node(s) have {{ $labels.estimate }}_source=\"default\" in " + cat.NODE_INFO.name + ": "
                "{{ if eq $labels.estimate \"power\" }}their watts per vCPU are the on-premises defaults, not "
