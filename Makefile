@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
-APT_PACKAGES := prometheus jq
+APT_PACKAGES := prometheus jq curl
 TEST_APT_PACKAGES := $(APT_PACKAGES) chromium prometheus-alertmanager
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 

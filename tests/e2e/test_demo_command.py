@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,12 +26,12 @@ _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 class Demo:
-    def __init__(self, workdir: Path, ports: list[int]):
+    def __init__(self, workdir: Path, ports: list[int], extra_env: dict[str, str] | None = None):
         self.api, self.prometheus, self.exporter, self.cluster = ports
         self.stdout, self.stderr = workdir / "stdout.log", workdir / "stderr.log"
         dead = f"http://127.0.0.1:{free_port()}"
         env = {name: value for name, value in os.environ.items() if not name.startswith("GREENKUBE_")}
-        env |= {"http_proxy": dead, "HTTP_PROXY": dead}
+        env |= {"http_proxy": dead, "HTTP_PROXY": dead, **(extra_env or {})}
         names = ["--api-port", "--prometheus-port", "--exporter-port", "--cluster-port"]
         args = [arg for name, port in zip(names, ports, strict=True) for arg in (name, str(port))]
         with self.stdout.open("w") as out, self.stderr.open("w") as err:
@@ -115,6 +116,22 @@ def demo(tmp_path: Path) -> Iterator[Demo]:
     started.kill_group()
 
 
+def _seed_ci_check(demo: Demo, curl_options: str = "") -> str:
+    """The seed's CI carbon check, run by a shell as a user types it: curl piped into jq."""
+    script = f"curl -s {curl_options} $API/api/v1/metrics | jq '.total_carbon_grams'"
+    env = {"PATH": os.environ["PATH"], "API": f"http://127.0.0.1:{demo.api}", "no_proxy": "127.0.0.1"}
+    done = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def _positive(text: str) -> bool:
+    try:
+        return float(text) > 0
+    except ValueError:
+        return False
+
+
 def _carbon(demo: Demo) -> float | None:
     body = _get(f"http://127.0.0.1:{demo.api}/api/v1/metrics")
     value = json.loads(body).get("total_carbon_grams") if body else None
@@ -126,6 +143,8 @@ def test_demo_command_running_serves_numbers_and_stops_on_sigint(demo: Demo) -> 
     demo.wait_for(lambda: banner in demo.stdout.read_text(), 60, "banner")
 
     assert demo.wait_for(lambda: _carbon(demo), 60, "total_carbon_grams > 0") > 0
+    require_tool("curl"), require_tool("jq")
+    assert _positive(_seed_ci_check(demo))  # the seed's example, as written
     assert json.loads(_get(f"http://127.0.0.1:{demo.api}/health")) == {"status": "ok"}
     metrics = _get(f"http://127.0.0.1:{demo.exporter}/metrics") or ""
     assert len([line for line in metrics.splitlines() if line.startswith("greenkube_node_info{")]) == 4
@@ -140,6 +159,24 @@ def test_demo_command_running_serves_numbers_and_stops_on_sigint(demo: Demo) -> 
     assert _prometheus_on(demo.prometheus) == []
     assert [port for port in (demo.api, demo.prometheus, demo.exporter, demo.cluster) if not _port_free(port)] == []
     assert "Traceback" not in demo.stderr.read_text()
+
+
+def test_demo_command_with_api_key_seed_bearer_example_works(tmp_path: Path) -> None:
+    require_tool("prometheus"), require_tool("curl"), require_tool("jq")
+    demo = Demo(tmp_path, [free_port() for _ in range(4)], {"GREENKUBE_API_KEY": "ci-key-0123"})
+    try:
+        bearer = '-H "Authorization: Bearer ci-key-0123"'
+        printed = demo.wait_for(lambda: _positive(text := _seed_ci_check(demo, bearer)) and text, 90, "carbon")
+
+        assert float(printed) > 0
+        assert _seed_ci_check(demo) == "null"  # no token: a 401 error body, which has no such field
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            _OPENER.open(f"http://127.0.0.1:{demo.api}/api/v1/metrics", timeout=5)
+        refused.value.close()
+        assert refused.value.code == 401
+        assert _seed_ci_check(demo, '-H "Authorization: Bearer wrong"') == "null"
+    finally:
+        demo.kill_group()
 
 
 def test_demo_command_busy_api_port_exits_with_one_line(tmp_path: Path) -> None:
