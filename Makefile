@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV ?= .venv
 PY := $(VENV)/bin/python
 APT_PACKAGES := prometheus jq curl
-TEST_APT_PACKAGES := $(APT_PACKAGES) chromium prometheus-alertmanager
+TEST_APT_PACKAGES := $(APT_PACKAGES) chromium prometheus-alertmanager openssl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test lint bench install tools test-tools clean
