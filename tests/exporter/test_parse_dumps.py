@@ -1,4 +1,4 @@
-"""Facts about every real cAdvisor, kube-state-metrics and pod/node list dump in ../shared/data.
+"""Facts about every real cAdvisor, kube-state-metrics, stats-summary and pod/node list dump in ../shared/data.
 
 The numbers are counted with prometheus_client's parser (or json) here, and were checked
 independently with grep/awk/jq as the comments say, so a parser regression or a changed dump shows.
@@ -14,7 +14,7 @@ import pytest
 import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
-from exporter.demo.dumps import parse_quantity
+from exporter.demo.dumps import load_stats_profiles, parse_quantity
 from tests.fakes.kubeapi import SHARED_DATA
 
 MINIKUBE = SHARED_DATA / "nri-kubernetes-k8s1.35-minikube"
@@ -63,6 +63,37 @@ def test_minikube_cadvisor_working_set_sum_of_app_containers():
     samples = _samples(MINIKUBE / "kubelet_metrics_cadvisor.prom")["container_memory_working_set_bytes"]
     # grep '^container_memory_working_set_bytes{' | grep -v 'container=""' | awk '{s+=$2}' -> 523374592
     assert math.fsum(s.value for s in _app_rows(samples)) == 523374592
+
+
+def test_minikube_stats_summary_same_pods_and_cpu_seconds_as_cadvisor():
+    summary = json.loads((MINIKUBE / "kubelet_stats_summary.json").read_text())
+    cadvisor = _app_rows(_samples(MINIKUBE / "kubelet_metrics_cadvisor.prom")["container_cpu_usage_seconds_total"])
+    containers = [c for pod in summary["pods"] for c in pod["containers"]]
+
+    # jq '.pods|length' -> 17; jq '[.pods[].containers[]]|length' -> 17
+    assert (len(summary["pods"]), len(containers)) == (17, 17)
+    assert {(p["podRef"]["namespace"], p["podRef"]["name"]) for p in summary["pods"]} == {
+        (s.labels["namespace"], s.labels["pod"]) for s in cadvisor}
+    # jq '[.pods[].containers[].cpu.usageCoreNanoSeconds]|add' -> 26432976000: the same CPU seconds
+    # as the cAdvisor container rows (26.432976 above), recorded at the same moment.
+    cpu_seconds = math.fsum(c["cpu"]["usageCoreNanoSeconds"] for c in containers) / 1e9
+    assert cpu_seconds == pytest.approx(math.fsum(s.value for s in cadvisor), abs=1e-6) == pytest.approx(26.432976)
+    # jq '[.pods[].containers[].cpu.usageNanoCores]|add' -> 444188019 (0.444 cores at that moment)
+    assert math.fsum(c["cpu"]["usageNanoCores"] for c in containers) == 444188019
+
+
+def test_honeycomb_stats_summary_profiles_count_and_cpu_seconds():
+    profiles = load_stats_profiles()  # the demo's own parser of the packaged copy
+
+    # jq '[.pods[].containers[]]|length' -> 12 in jq '[.pods[].podRef.name]|unique|length' -> 11 pods
+    assert len(profiles) == 12
+    assert len({key.rsplit("/", 1)[0] for key in profiles}) == 11
+    # jq '[.pods[].containers[].cpu.usageCoreNanoSeconds]|add' -> 162979406360581: a profile's mean
+    # rate times its uptime gives back each container's CPU seconds.
+    cpu_seconds = math.fsum(p.cpu_cores * p.uptime_seconds for p in profiles.values())
+    assert cpu_seconds == pytest.approx(162979.406360581, rel=1e-9)
+    # jq '[.pods[].containers[].memory.workingSetBytes]|add' -> 2403061760
+    assert math.fsum(p.memory_bytes for p in profiles.values()) == 2403061760
 
 
 def test_minikube_ksm_requests_sums_and_no_v1_names():
