@@ -1,5 +1,6 @@
-"""The generated rule files: up to date, conventions of STYLE.md §7, one definition per series,
-and every rule covered by a promtool unit test."""
+"""The generated rule files: up to date, conventions of STYLE.md §7, one definition per series;
+every recorded series of every rule file checked with exact values, and every alert variant
+pinned at its `for`, by the promtool unit tests (tests/rules/promtool_coverage.py)."""
 
 import re
 from pathlib import Path
@@ -7,15 +8,22 @@ from pathlib import Path
 import pytest
 import yaml
 
-from rules.alerts import render_alerts
-from rules.options import DEFAULT_FOR, RUNBOOK_URL_BASE
-from rules.render import render_files
+from rules.alerts import SOURCE_EFFECTS, render_alerts
+from rules.options import DEFAULT_FOR, DEFAULT_OPTIONS, RUNBOOK_URL_BASE
+from rules.render import ALERTS_FILE, render_files
 from rules.rollups import render_rollups
+from tests.rules.promtool_coverage import (
+    OTHER,
+    alert_variants,
+    loaded_rule_files,
+    records_without_exact_test,
+    variants_without_for_boundary,
+)
 
 ROOT = Path(__file__).parents[2]
 TESTS_DIR = Path(__file__).parent
+UNIT_TEST_FILES = sorted(TESTS_DIR.glob("*.yml"))
 ALERTS = [rule for group in render_alerts()["groups"] for rule in group["rules"]]
-RECORDS = [rule["record"] for group in render_rollups()["groups"] for rule in group["rules"]]
 # Issue 4: warning by default, critical only for "act now"; no info alerts.
 _SEVERITIES = {"warning", "critical"}
 _TEMPLATE = re.compile(r"\{\{.*\}\}")
@@ -69,12 +77,29 @@ def test_runbooks_every_alert_has_a_section():
     assert set(DEFAULT_FOR) <= set(headings)
 
 
-def test_promtool_unit_tests_cover_every_recorded_series_and_alert():
-    rollups_test = (TESTS_DIR / "rollups-test.yml").read_text()
-    alerts_test = yaml.safe_load((TESTS_DIR / "alerts-test.yml").read_text())
-    tested_alerts = {case["alertname"] for test in alerts_test["tests"] for case in test.get("alert_rule_test", [])}
-    fired = {case["alertname"] for test in alerts_test["tests"] for case in test.get("alert_rule_test", [])
-             if case["exp_alerts"]}
+def test_promtool_unit_tests_every_recorded_series_in_every_rule_file_has_exact_values():
+    rule_files = sorted((ROOT / "rules").glob("*.yml"))
 
-    assert [name for name in RECORDS if f"- expr: {name}\n" not in rollups_test] == []
-    assert tested_alerts == fired == set(DEFAULT_FOR)
+    assert {path.name for path in rule_files} >= {"history.yml", "greenkube-rollups.rules.yml"}
+    assert records_without_exact_test(rule_files, UNIT_TEST_FILES) == []
+
+
+def test_alert_variants_found_per_source_period_reason_and_estimate():
+    variants = alert_variants(ALERTS)
+
+    def values(alert: str, label: str) -> set[str]:
+        return {variant.value for variant in variants if (variant.alert, variant.label) == (alert, label)}
+
+    assert values("GreenKubeInputMissing", "source") == set(SOURCE_EFFECTS) | {OTHER}
+    assert values("GreenKubeCostBudgetExceeded", "period") == {"daily", "monthly"}
+    assert values("GreenKubeCarbonBudgetExceeded", "period") == {"daily", "monthly"}
+    assert values("GreenKubeExporterDown", "reason") == {"unreachable", "stalled"}
+    assert values("GreenKubeEstimatesDegraded", "estimate") == {"power", "intensity"}
+    assert {variant.alert for variant in variants} == set(DEFAULT_FOR)
+
+
+def test_promtool_unit_tests_every_alert_variant_absent_before_for_and_firing_after():
+    tests = [path for path in UNIT_TEST_FILES if ALERTS_FILE.resolve() in loaded_rule_files(path)]
+
+    assert tests
+    assert variants_without_for_boundary(alert_variants(ALERTS), DEFAULT_FOR, tests, DEFAULT_OPTIONS.interval) == []
