@@ -6,7 +6,7 @@ import time
 from collections.abc import Iterator
 
 from aiohttp import web
-from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, disable_created_metrics, generate_latest
 
 from exporter import catalogue as cat
 from exporter.budgets import AlertConfigCollector
@@ -33,6 +33,10 @@ class SelfMetrics:
     """The exporter's own metrics, in a registry of their own (fresh per exporter)."""
 
     def __init__(self, currency: str):
+        # No `greenkube_errors_created` series: in text format 0.0.4 it is a stray untyped
+        # series beside the counter, which nothing reads. The switch is process-wide in
+        # prometheus_client (the exporter runs in a process of its own).
+        disable_created_metrics()
         self.registry = CollectorRegistry(auto_describe=True)
 
         def make(metric: cat.MetricDef, kind: type) -> Gauge | Counter:
@@ -65,6 +69,7 @@ class Exporter:
         self.metrics.registry.register(AlertConfigCollector(settings))
         # Held by a scrape while it streams and by a cycle while it changes the state.
         self.state_lock = asyncio.Lock()
+        self._opencost_seen = False
 
     async def run_cycle(self) -> bool:
         """Run one cycle; return True when every required input answered."""
@@ -77,6 +82,8 @@ class Exporter:
         failures = [r for r in (usage_result, kube_result) if isinstance(r, BaseException)]
         self._report(cat.SOURCE_PROMETHEUS, usage_result)
         self._report(cat.SOURCE_KUBERNETES, kube_result)
+        if isinstance(usage_result, BaseException):  # what is read through Prometheus is unknown too
+            self._report_via_prometheus(requests_known=False, prices_seen=False)
         if failures:
             for failure in failures:
                 if not isinstance(failure, SourceError):
@@ -88,9 +95,7 @@ class Exporter:
             return False
 
         nodes, pods = kube_result
-        self.metrics.source_up.labels(cat.SOURCE_KUBE_STATE_METRICS).set(1 if usage_result.requests_known else 0)
-        if usage_result.node_prices:
-            self.metrics.source_up.labels(cat.SOURCE_OPENCOST).set(1)
+        self._report_via_prometheus(usage_result.requests_known, bool(usage_result.node_prices))
         await self._refresh_intensity(nodes)
         async with self.state_lock:
             outcome = self.estimator.apply(CycleInputs(usage_result, nodes, pods), now)
@@ -116,6 +121,14 @@ class Exporter:
         if self.intensity.errors:
             log.warning("Electricity Maps failed for %d zone(s), using the table: %s",
                         len(self.intensity.errors), self.intensity.errors[0])
+
+    def _report_via_prometheus(self, requests_known: bool, prices_seen: bool) -> None:
+        """source_up of the inputs read through Prometheus. OpenCost is optional: its series
+        appears once its prices have been seen, and goes to 0 when they are gone."""
+        self.metrics.source_up.labels(cat.SOURCE_KUBE_STATE_METRICS).set(1 if requests_known else 0)
+        self._opencost_seen = self._opencost_seen or prices_seen
+        if self._opencost_seen:
+            self.metrics.source_up.labels(cat.SOURCE_OPENCOST).set(1 if prices_seen else 0)
 
     def _report(self, source: str, result: object) -> None:
         up = not isinstance(result, BaseException)

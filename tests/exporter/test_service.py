@@ -4,7 +4,9 @@ import asyncio
 import logging
 import time
 
+import aiohttp
 import pytest
+from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
@@ -102,6 +104,82 @@ async def test_run_cycle_prometheus_down_reports_once_and_holds(recorded_kube, c
     assert _value(body, cat.ERRORS.name, reason="prometheus_unreachable") == 3.0
     assert len([r for r in caplog.records if r.levelno == logging.WARNING]) == 3  # one per cycle
     assert _value(body, cat.LAST_SUCCESS.name) == 0.0
+
+
+async def test_run_cycle_prometheus_stops_inputs_read_through_it_go_down(prometheus_factory, tmp_path):
+    stack = await start_demo_stack(prometheus_factory, tmp_path, start=time.time() - 60)
+    exporter = Exporter(ExporterSettings(prometheus_url=stack.prometheus.url, kubeconfig=stack.kubeconfig,
+                                         rate_window_seconds=5))
+    for _ in range(40):  # until the demo's kube-state-metrics series are scraped
+        assert await exporter.run_cycle() is True
+        if _value(exporter.exposition(), cat.SOURCE_UP.name, source=cat.SOURCE_KUBE_STATE_METRICS):
+            break
+        await asyncio.sleep(0.5)
+    before = exporter.exposition()
+    stack.prometheus.stop()
+    assert await exporter.run_cycle() is False
+    after = exporter.exposition()
+    await exporter.close()
+    await stack.close()
+
+    assert _value(before, cat.SOURCE_UP.name, source=cat.SOURCE_KUBE_STATE_METRICS) == 1.0
+    assert _value(after, cat.SOURCE_UP.name, source=cat.SOURCE_PROMETHEUS) == 0.0
+    assert _value(after, cat.SOURCE_UP.name, source=cat.SOURCE_KUBE_STATE_METRICS) == 0.0
+    assert _value(after, cat.SOURCE_UP.name, source=cat.SOURCE_OPENCOST) is None  # never seen: not reported
+
+
+def _broken_series(now: float) -> str:
+    """OpenMetrics of one container whose CPU counter and working set are NaN, 30 s and 20 s ago."""
+    labels = ('{namespace="bad",pod="nan-pod",container="app",image="x",node="nowhere",'
+              'id="/kubepods/pod0b1c2d3e-0000-4000-8000-000000000001/abc"}')
+    rows = [f"# TYPE {name} {kind}" for name, kind in (
+        ("container_cpu_usage_seconds_total", "counter"), ("container_memory_working_set_bytes", "gauge"))]
+    rows[1:1] = [f"container_cpu_usage_seconds_total{labels} NaN {now - age:.3f}" for age in (30, 20)]
+    rows += [f"container_memory_working_set_bytes{labels} NaN {now - age:.3f}" for age in (30, 20)]
+    return "\n".join(rows) + "\n"
+
+
+async def test_run_cycle_nan_samples_counted_on_metrics(prometheus_factory, tmp_path):
+    now = time.time()
+    stack = await start_demo_stack(prometheus_factory, tmp_path, start=now - 60, openmetrics=_broken_series(now))
+    exporter = Exporter(ExporterSettings(prometheus_url=stack.prometheus.url, kubeconfig=stack.kubeconfig,
+                                         rate_window_seconds=60))
+    assert await exporter.run_cycle() is True
+    client_body = await _scrape(exporter)
+    await exporter.close()
+    await stack.close()
+
+    # the NaN CPU rate and the NaN working set: two samples dropped, none of them published
+    assert _value(client_body, cat.ERRORS.name, reason="invalid_sample") == 2.0
+    assert b'pod="nan-pod"' not in client_body
+
+
+async def _scrape(exporter: Exporter) -> bytes:
+    """/metrics as Prometheus would read it, through the exporter's own HTTP handler."""
+    runner = web.AppRunner(make_app(exporter), access_log=None)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        async with aiohttp.ClientSession() as session, session.get(f"http://127.0.0.1:{port}/metrics") as answer:
+            return await answer.read()
+    finally:
+        await runner.cleanup()
+
+
+async def test_source_up_opencost_prices_gone_goes_to_zero() -> None:
+    exporter = Exporter(ExporterSettings(prometheus_url=_dead_url()))
+    exporter._report_via_prometheus(requests_known=True, prices_seen=False)
+    unseen = exporter.exposition()
+    exporter._report_via_prometheus(requests_known=True, prices_seen=True)
+    seen = exporter.exposition()
+    exporter._report_via_prometheus(requests_known=True, prices_seen=False)
+    gone = exporter.exposition()
+    await exporter.close()
+
+    assert _value(unseen, cat.SOURCE_UP.name, source=cat.SOURCE_OPENCOST) is None
+    assert _value(seen, cat.SOURCE_UP.name, source=cat.SOURCE_OPENCOST) == 1.0
+    assert _value(gone, cat.SOURCE_UP.name, source=cat.SOURCE_OPENCOST) == 0.0
 
 
 async def test_run_cycle_kubernetes_down_reports_source(prometheus_factory, tmp_path):
