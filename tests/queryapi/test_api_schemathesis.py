@@ -3,7 +3,7 @@
 The app runs in a thread of its own (schemathesis calls it synchronously), in front of a real
 Prometheus with no data. Bounded: each operation gets at most MAX_EXAMPLES generated requests
 (a few hundred in all). Checks: every answer matches its documented status, headers and
-schema, and no 5xx other than the documented engine errors (502, 503, 504).
+schema, and no 5xx at all: the engine is up, so even its errors (502, 503, 504) must not occur.
 
 POST /api/v1/config/services is left out on purpose: generated bodies would point the engine
 and the health checks at generated hosts, that is, at addresses off this machine. Its rules
@@ -28,7 +28,6 @@ from tests.fixtures.prometheus import PrometheusFactory, free_port
 
 KEY = "schemathesis-key"
 MAX_EXAMPLES = 20
-ENGINE_ERRORS = {502, 503, 504}
 
 
 class LiveApi:
@@ -87,12 +86,9 @@ schema = _load_schema()
 
 
 @schemathesis.check
-def no_undocumented_server_error(ctx, response, case) -> None:
-    """5xx only for the engine errors, and only where the operation documents them."""
-    status = response.status_code
-    if status >= 500:
-        documented = set(case.operation.definition.raw.get("responses", {}))
-        assert status in ENGINE_ERRORS and str(status) in documented, f"{case.method} {case.path} -> {status}"
+def no_server_error(ctx, response, case) -> None:
+    """No 5xx, with the request and the start of the answer in the failure message."""
+    assert response.status_code < 500, f"{case.method} {case.path} -> {response.status_code} {response.text[:300]}"
 
 
 @schema.parametrize()
@@ -105,7 +101,7 @@ def test_schemathesis_operation_conforms(case, live_api: LiveApi) -> None:
         # positive_data_acceptance: a schema-valid request can still be a documented 400 (a window
         # longer than the maximum, from >= to): cross-parameter rules a schema cannot express.
         excluded_checks=[not_a_server_error, positive_data_acceptance],
-        additional_checks=[no_undocumented_server_error],
+        additional_checks=[no_server_error],
         timeout=30,
     )
 
