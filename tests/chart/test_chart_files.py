@@ -61,3 +61,24 @@ def test_values_yaml_every_key_has_comment_above():
         parents.append((indent, key))
 
     assert missing == []
+
+
+def _leaf_paths(values: dict, prefix: str = "") -> list[str]:
+    """Dotted paths of the documented values (Kubernetes passthrough blocks count as one)."""
+    paths = []
+    for key, value in values.items():
+        path = f"{prefix}{key}"
+        descend = isinstance(value, dict) and value and key not in _PASSTHROUGH
+        paths += _leaf_paths(value, f"{path}.") if descend else [path]
+    return paths
+
+
+def test_chart_readme_values_table_names_every_value():
+    readme = (CHART_DIR / "README.md").read_text()
+    values = yaml.safe_load((CHART_DIR / "values.yaml").read_text())
+
+    def documented(path: str) -> bool:
+        parent, _, last = path.rpartition(".")
+        return f"`{path}`" in readme or (f"`{parent}." in readme and f"`.{last}`" in readme)
+
+    assert [path for path in _leaf_paths(values) if not documented(path)] == []
