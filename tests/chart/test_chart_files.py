@@ -3,6 +3,7 @@
 import re
 import tomllib
 
+import pytest
 import yaml
 
 from tests.chart.rendering import CHART_DIR, ROOT, require_module
@@ -82,3 +83,17 @@ def test_chart_readme_values_table_names_every_value():
         return f"`{path}`" in readme or (f"`{parent}." in readme and f"`.{last}`" in readme)
 
     assert [path for path in _leaf_paths(values) if not documented(path)] == []
+
+
+def test_require_module_missing_under_ci_fails_instead_of_skipping(monkeypatch):
+    monkeypatch.setenv("CI", "true")
+
+    with pytest.raises(pytest.fail.Exception, match="no_such_chart_tool is not usable"):
+        require_module("no_such_chart_tool")
+
+
+def test_require_module_missing_outside_ci_skips(monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
+
+    with pytest.raises(pytest.skip.Exception, match="no_such_chart_tool is not usable"):
+        require_module("no_such_chart_tool")
