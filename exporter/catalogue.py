@@ -15,7 +15,10 @@ class MetricDef:
     labels: tuple[str, ...]
 
 
-POD_LABELS = ("namespace", "pod", "node")
+# `uid` keeps two pods of one namespace and name (a pod recreated under the same name, or the
+# same-name twins real clusters show) on separate series: each counter is its own and stays
+# monotonic. It is "" (the label absent) only when no source knows the UID.
+POD_LABELS = ("namespace", "pod", "node", "uid")
 
 POD_ENERGY = MetricDef(
     "greenkube_pod_energy_joules_total", "counter",

@@ -197,7 +197,7 @@ class Estimator:
             seen_add(key)
             pod = states.get(key)
             if pod is None:
-                pod = states[key] = PodState(label_string(cat.POD_LABELS, (obs.namespace, obs.pod, name)))
+                pod = states[key] = PodState(label_string(cat.POD_LABELS, (obs.namespace, obs.pod, name, obs.uid)))
             info_key = (name, obs.owner_kind, obs.owner_name, obs.cpu_request_cores is not None)
             if info_key != pod.info_key:
                 pod.info_key = info_key

@@ -145,6 +145,9 @@ async def read_pods(ctx: Context, params: PodListParams) -> PodList:
     gauges = {"cpu_usage_cores": POD_CPU_USAGE, "cpu_request_cores": POD_CPU_REQUEST,
               "memory_usage_bytes": POD_MEMORY_USAGE, "memory_request_bytes": POD_MEMORY_REQUEST}
     queries = {name: promql.increase_by(counter, POD_KEY, seconds, matchers) for name, counter in _COUNTERS.items()}
+    # Pod series carry `uid`: the sums by POD_KEY add same-name twins (both live) together.
+    # TODO(queryapi): a pod recreated under its name on the same node within the window adds
+    # the old and the new UID's averages — its usage and requests read up to 2x the average.
     queries |= {name: promql.average_by(gauge, POD_KEY, seconds, matchers) for name, gauge in gauges.items()}
     queries |= {"power": promql.power_by(POD_KEY, ctx.power_window_seconds, matchers),
                 "info": promql.latest(POD_INFO, seconds, matchers)}

@@ -194,7 +194,7 @@ def measure(pods: int) -> dict:
     return result
 
 
-# The per-pod families; POD_INFO takes the info labels, the others namespace, pod and node.
+# The per-pod families; POD_INFO takes the info labels, the others namespace, pod, node and uid.
 PER_POD = (cat.POD_ENERGY, cat.POD_CO2E, cat.POD_EMBODIED_CO2E, cat.POD_COST, cat.POD_CPU_USAGE,
            cat.POD_CPU_REQUEST, cat.POD_MEMORY_USAGE, cat.POD_MEMORY_REQUEST, cat.POD_INFO)
 
@@ -219,8 +219,8 @@ def compare_client(reading) -> dict:
     """Seconds to render the 9 per-pod families by hand and through prometheus_client (median of RUNS)."""
     rows = []
     for o in reading.pods.values():
-        labels = (o.namespace, o.pod, o.node)
-        info = (*labels, o.uid, o.owner_kind, o.owner_name, "true")
+        labels = (o.namespace, o.pod, o.node, o.uid)
+        info = (*labels, o.owner_kind, o.owner_name, "true")
         energy = o.cpu_cores * 30 * 12.5
         values = [energy, energy * 1.2e-4, energy * 3e-5, energy * 2e-6,
                   o.cpu_cores, o.cpu_request_cores, o.memory_bytes, o.memory_request_bytes, 1.0]

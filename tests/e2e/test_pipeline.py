@@ -118,7 +118,7 @@ async def _wait_for_counters(session, metrics_url: str, timeout: float = 30.0) -
 
 
 async def test_pipeline_metrics_carbon_matches_model_of_demo_inputs(pipeline):
-    cluster, settings, _prometheus, api, session, metrics_url, _ = pipeline
+    cluster, settings, prometheus, api, session, metrics_url, _ = pipeline
     first = await _wait_for_counters(session, metrics_url)
     await asyncio.sleep(RUN_SECONDS)
     start, end = int(first) + 5, int(time.time()) - 3
@@ -133,6 +133,36 @@ async def test_pipeline_metrics_carbon_matches_model_of_demo_inputs(pipeline):
     assert body["node_count"] == 4
     running = {(p["namespace"], p["pod"], p["uid"]) for p in cluster.expected(end) if p["memory_bytes"] > 0}
     assert body["pod_count"] == len({(ns, pod) for ns, pod, _ in running})
+    # Every running pod has a series of its own in Prometheus, same-name twins included.
+    series = prometheus.query(f"last_over_time({cat.POD_ENERGY.name}[{end - start}s])", at=end)
+    assert sorted(s["metric"]["uid"] for s in series) == sorted(uid for _, _, uid in running)
+
+
+async def test_pipeline_same_name_twins_keep_all_their_energy(pipeline):
+    cluster, _settings, prometheus, api, session, metrics_url, _ = pipeline
+    first = await _wait_for_counters(session, metrics_url)
+    await asyncio.sleep(15)
+    start, end = int(first) + 3, int(time.time()) - 2
+    names: dict[tuple, set[str]] = {}
+    for p in cluster.expected(end):
+        if p["memory_bytes"] > 0:
+            names.setdefault((p["namespace"], p["pod"], p["node"]), set()).add(p["uid"])
+    twins = {key: uids for key, uids in names.items() if len(uids) > 1}
+    assert twins  # the GKE dump's fluentd-gcp-v2.0.10-9q9t4 pair
+    (namespace, pod, node), uids = next(iter(twins.items()))
+
+    per_uid = prometheus.query(
+        f'increase({cat.POD_ENERGY.name}{{namespace="{namespace}", pod="{pod}"}}[{end - start}s])', at=end)
+    response = await api.get("/api/v1/metrics/pods", params={
+        "from": _rfc3339(start), "to": _rfc3339(end), "namespace": namespace, "pod": pod})
+    body = await response.json()
+
+    assert response.status == 200, body
+    energy = {s["metric"]["uid"]: float(s["value"][1]) for s in per_uid}
+    assert set(energy) == uids and all(joules > 0 for joules in energy.values())
+    [row] = body["items"]
+    assert row["node"] == node
+    assert row["total_energy_joules"] == pytest.approx(sum(energy.values()), rel=1e-9)
 
 
 async def test_pipeline_prometheus_outage_holds_counters_then_resumes(pipeline):

@@ -52,8 +52,10 @@ def _samples(body: bytes) -> dict[tuple[str, tuple], float]:
     return found
 
 
-def _pod_value(body: bytes, metric: cat.MetricDef, pod: str) -> float | None:
-    key = (metric.name, (("namespace", "default"), ("node", NODE.name), ("pod", pod)))
+def _pod_value(body: bytes, metric: cat.MetricDef, pod: str, uid: str | None = None) -> float | None:
+    """The sample of `pod` (UID `uid-<pod>` unless given, as `_inputs` makes them)."""
+    uid = f"uid-{pod}" if uid is None else uid
+    key = (metric.name, (("namespace", "default"), ("node", NODE.name), ("pod", pod), ("uid", uid)))
     return _samples(body).get(key)
 
 
@@ -123,7 +125,7 @@ def test_cycle_hostile_label_values_render_and_parse_back():
     obs.pod = name
     inputs.usage.pods[("default", name, "uid-x")] = obs
     estimator.apply(inputs, now=0.0)
-    assert _pod_value(estimator.body, cat.POD_CPU_USAGE, name) == 1.0
+    assert _pod_value(estimator.body, cat.POD_CPU_USAGE, name, uid="uid-x") == 1.0
 
 
 def test_exposition_passes_promtool_check_metrics(tmp_path):
