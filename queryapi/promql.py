@@ -10,8 +10,9 @@ ends in `or vector(0)` so that a missing half counts as 0 instead of emptying th
 Families (docs/api.md says which endpoint runs which):
 - snapshot over a window, run at `to`: `increase_by`, `node_increase`, `power_by`,
   `average_by`, `count_by`, `latest`;
-- calendar buckets (history): `recorded_bucket_sum`, `recorded_bucket_readings` on the series
-  of rules/history.yml, and `increase_by` / `average_by` on raw pod series;
+- calendar buckets (history): `recorded_bucket_sum`, `recorded_hours` (range queries, hourly
+  buckets), `recorded_bucket_readings` on the series of rules/history.yml, and `increase_by` /
+  `average_by` on raw pod series;
 - recommendations: plain selectors and `seen_timestamp`;
 - recording rules themselves: `rule_sum_increase`, `rule_sum`.
 """
@@ -203,19 +204,30 @@ def recorded_bucket_sum(names: Sequence[str], by: Sequence[str], matchers: Mappi
     The subquery reads the recorded series at every whole hour in (t - bucket, t], each shifted
     back by `offset_seconds` so that the readings fall on the bucket's own hour grid (zones with
     a half-hour offset). Each reading is the increase of the hour before it, so their sum is the
-    bucket's increase. Several names (pods plus unallocated) are summed first.
+    bucket's increase. One name (namespace level) is summed per series, then per group: the
+    engine adds nothing at each hour. Several names (pods plus unallocated) are summed per group
+    at each hour first, since summed per series they would lose the name that keeps them apart.
     """
     if bucket_seconds < HOUR_SECONDS or bucket_seconds % HOUR_SECONDS:
         raise ValueError(f"a bucket is a whole number of hours, got {bucket_seconds!r} s")
     if not 0 <= offset_seconds < HOUR_SECONDS:
         raise ValueError(f"the offset is under an hour, got {offset_seconds!r} s")
     shift = f" offset {format_duration(offset_seconds)}" if offset_seconds else ""
+    steps = f"[{format_duration(bucket_seconds - 1)}:1h]"
+    if len(names) == 1:
+        return _sum_by(by, f"sum_over_time(({names_selector(names, matchers)}{shift}){steps})")
     inner = _sum_by(by, names_selector(names, matchers) + shift)
     return _clean(f"""
         sum_over_time((
           {inner}
-        )[{format_duration(bucket_seconds - 1)}:1h])
+        ){steps})
     """)
+
+
+def recorded_hours(names: Sequence[str], matchers: Mapping[str, str] | None) -> str:
+    """The hourly-increase recorded series themselves, each name kept: a range query stepping
+    through whole hours reads each hour's increase (the reader adds them per bucket and group)."""
+    return names_selector(names, matchers)
 
 
 def sample_time(name: str) -> str:

@@ -1,9 +1,11 @@
 """The report: one row per (period, group), streamed, and the summary of what it streams.
 
-`iter_rows` reads one bucket at a time (its four counters concurrently, a few buckets ahead),
-so memory holds a few buckets' rows, never the whole report. The summary consumes the same
-rows in the same order, so its row count is the export's and each total is the sum of the
-export's column, added in the export's order (what a reader of the file adds up).
+`iter_batches` reads the buckets in batches, a few batches ahead of the one being written:
+hourly buckets of recorded series HOURS_PER_QUERY at a time (range queries, history.read_hourly),
+other buckets one at a time (their four counters concurrently). Memory holds a few batches'
+rows, never the whole report. A row is a tuple in `columns(aggregate)` order. The summary
+consumes the same rows in the same order, so its row count is the export's and each total is
+the sum of the export's column, added in the export's order (what a reader of the file adds up).
 
 CSV cells that are text and start with `=`, `+`, `-`, `@`, tab or carriage return get a
 leading `'`, so a spreadsheet shows them instead of running them as formulas; numbers are
@@ -15,25 +17,35 @@ import csv
 import io
 import json
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 
 from exporter.catalogue import POD_CO2E, POD_COST, POD_EMBODIED_CO2E, POD_ENERGY
 from queryapi.buckets import Bucket
 from queryapi.engine import QueryEngine
-from queryapi.gather import gather_all
-from queryapi.history import AGGREGATE_LABELS, filter_matchers, read_bucket, read_phase_weight
+from queryapi.gather import Key, gather_all
+from queryapi.history import (
+    AGGREGATE_LABELS,
+    HOURS_PER_QUERY,
+    filter_matchers,
+    read_bucket,
+    read_hourly,
+    read_phase_weight,
+    reads_hourly,
+)
 from queryapi.params import ReportParams
-from queryapi.results import ReportRow, ReportSummary
+from queryapi.results import ReportSummary
 
 JOULES_PER_KWH = 3_600_000.0
 COUNTERS = (POD_ENERGY, POD_CO2E, POD_EMBODIED_CO2E, POD_COST)
 VALUE_COLUMNS = ("energy_kwh", "operational_co2e_grams", "embodied_co2e_grams", "cost")
-# Buckets read ahead of the one being written: enough to keep the engine busy, few enough
-# that memory stays a handful of buckets' rows.
+# Batches read ahead of the one being written: enough to keep the engine busy, few enough
+# that memory stays a handful of batches' rows.
 LOOKAHEAD = 4
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MEDIA_TYPES = {"csv": "text/csv", "json": "application/json", "ndjson": "application/x-ndjson"}
+# (period_start, period_end, *the aggregate's labels, *VALUE_COLUMNS, currency)
+Row = tuple
 
 
 def columns(aggregate: str) -> list[str]:
@@ -41,41 +53,49 @@ def columns(aggregate: str) -> list[str]:
     return ["period_start", "period_end", *AGGREGATE_LABELS[aggregate], *VALUE_COLUMNS, "currency"]
 
 
-async def bucket_rows(engine: QueryEngine, params: ReportParams, currency: str, bucket: Bucket,
-                      weights: tuple[float, ...]) -> list[ReportRow]:
-    """The rows of one bucket, one per group with data in it, ordered by the group's labels;
-    `weights`: history.read_phase_weight of each of COUNTERS."""
+async def batch_rows(engine: QueryEngine, params: ReportParams, currency: str, batch: Sequence[Bucket],
+                     weights: tuple[float, ...]) -> list[Row]:
+    """The rows of `batch`, bucket by bucket, one per group with data in the bucket, ordered by
+    the group's labels; `weights`: history.read_phase_weight of each of COUNTERS."""
     by = AGGREGATE_LABELS[params.aggregate]
     matchers = filter_matchers(params)
-    energy, operational, embodied, cost = await gather_all(
-        read_bucket(engine, counter, by, matchers, bucket, weight)
-        for counter, weight in zip(COUNTERS, weights, strict=True)
-    )
-    rows = []
-    for key in sorted(energy.keys() | operational.keys() | embodied.keys() | cost.keys()):
-        rows.append(ReportRow(
-            period_start=bucket.start, period_end=bucket.end, **dict(zip(by, key, strict=True)),
-            energy_kwh=energy.get(key, 0.0) / JOULES_PER_KWH, operational_co2e_grams=operational.get(key, 0.0),
-            embodied_co2e_grams=embodied.get(key, 0.0), cost=cost.get(key, 0.0), currency=currency,
-        ))
+    if reads_hourly(POD_ENERGY, by, matchers, params.group_by):
+        cells = await read_hourly(engine, COUNTERS, by, matchers, batch, weights)
+    else:
+        cells = await gather_all(_bucket_cells(engine, by, matchers, bucket, weights) for bucket in batch)
+    rows: list[Row] = []
+    for bucket, groups in zip(batch, cells, strict=True):
+        start, end = bucket.start, bucket.end
+        rows += [(start, end, *key, energy / JOULES_PER_KWH, operational, embodied, cost, currency)
+                 for key, (energy, operational, embodied, cost) in sorted(groups.items())]
     return rows
 
 
-async def iter_rows(engine: QueryEngine, params: ReportParams, currency: str) -> AsyncIterator[ReportRow]:
-    """Every row of the report in order (period, then group), LOOKAHEAD buckets read ahead."""
+async def _bucket_cells(engine: QueryEngine, by: Sequence[str], matchers: dict[str, str], bucket: Bucket,
+                        weights: tuple[float, ...]) -> dict[Key, list[float]]:
+    """One bucket's four counters per group, read bucket by bucket (0.0 where one has none)."""
+    answers = await gather_all(read_bucket(engine, counter, by, matchers, bucket, weight)
+                               for counter, weight in zip(COUNTERS, weights, strict=True))
+    keys = set().union(*answers)
+    return {key: [answer.get(key, 0.0) for answer in answers] for key in keys}
+
+
+async def iter_batches(engine: QueryEngine, params: ReportParams, currency: str) -> AsyncIterator[list[Row]]:
+    """Every row of the report in order (period, then group), in batches of buckets (possibly
+    empty), LOOKAHEAD batches read ahead."""
     by, matchers = AGGREGATE_LABELS[params.aggregate], filter_matchers(params)
     weights = tuple(await gather_all(read_phase_weight(engine, counter, by, matchers, params.window)
                                      for counter in COUNTERS)) if params.buckets else ()
-    pending: deque[asyncio.Task[list[ReportRow]]] = deque()
-    buckets = iter(params.buckets)
+    size = HOURS_PER_QUERY if reads_hourly(POD_ENERGY, by, matchers, params.group_by) else 1
+    batches = (params.buckets[index:index + size] for index in range(0, len(params.buckets), size))
+    pending: deque[asyncio.Task[list[Row]]] = deque()
     try:
         while True:
-            while len(pending) < LOOKAHEAD and (bucket := next(buckets, None)) is not None:
-                pending.append(asyncio.ensure_future(bucket_rows(engine, params, currency, bucket, weights)))
+            while len(pending) < LOOKAHEAD and (batch := next(batches, None)) is not None:
+                pending.append(asyncio.ensure_future(batch_rows(engine, params, currency, batch, weights)))
             if not pending:
                 return
-            for row in await pending.popleft():
-                yield row
+            yield await pending.popleft()
     finally:
         for task in pending:  # the client went away, or a query failed: stop the rest
             task.cancel()
@@ -83,17 +103,18 @@ async def iter_rows(engine: QueryEngine, params: ReportParams, currency: str) ->
 
 
 async def summarize(engine: QueryEngine, params: ReportParams, currency: str) -> ReportSummary:
-    """Row count and column totals of exactly the rows `iter_rows` gives for `params`."""
-    count, totals = 0, dict.fromkeys(VALUE_COLUMNS, 0.0)
-    async for row in iter_rows(engine, params, currency):
-        count += 1
-        for column in VALUE_COLUMNS:
-            totals[column] += getattr(row, column)
+    """Row count and column totals of exactly the rows `iter_batches` gives for `params`."""
+    count, totals = 0, [0.0] * len(VALUE_COLUMNS)
+    first = 2 + len(AGGREGATE_LABELS[params.aggregate])
+    async for rows in iter_batches(engine, params, currency):
+        count += len(rows)
+        for row in rows:
+            for index, value in enumerate(row[first:first + len(VALUE_COLUMNS)]):
+                totals[index] += value
     start, end = params.window
     return ReportSummary(
-        row_count=count, total_energy_kwh=totals["energy_kwh"],
-        total_operational_co2e_grams=totals["operational_co2e_grams"],
-        total_embodied_co2e_grams=totals["embodied_co2e_grams"], total_cost=totals["cost"], currency=currency,
+        row_count=count, total_energy_kwh=totals[0], total_operational_co2e_grams=totals[1],
+        total_embodied_co2e_grams=totals[2], total_cost=totals[3], currency=currency,
         group_by=params.group_by, aggregate=params.aggregate, tz=params.tz, from_=start, to=end,
     )
 
@@ -105,14 +126,38 @@ def csv_line(cells: list[object]) -> str:
     return buffer.getvalue()
 
 
-def csv_row(row: ReportRow, aggregate: str) -> str:
-    """One report row as a CSV record, in `columns(aggregate)` order."""
-    return csv_line([getattr(row, column) for column in columns(aggregate)])
+def csv_rows(rows: Sequence[Row]) -> str:
+    """Rows as CSV records (RFC 4180 quoting, CRLF), cells as `csv_line` writes them: each
+    distinct time or text cell made once, numbers passed to the csv module as floats (repr)."""
+    cell = _CellCache().__getitem__
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([(*map(cell, row[:-5]), *row[-5:-1], cell(row[-1])) for row in rows])
+    return buffer.getvalue()
 
 
-def json_row(row: ReportRow) -> str:
-    """One row as a JSON object (labels the aggregate does not have are left out)."""
-    return json.dumps(row.model_dump(mode="json", exclude_none=True), separators=(",", ":"))
+class _CellCache(dict):
+    """Time or text -> its CSV cell (`_csv_cell`), made on first use."""
+
+    def __missing__(self, value: object) -> str:
+        text = self[value] = _csv_cell(value)
+        return text
+
+
+def json_row(row: Row, aggregate: str) -> str:
+    """One row as a JSON object, keys in `columns(aggregate)` order (only the aggregate's labels)."""
+    cells = dict(zip(columns(aggregate), row, strict=True))
+    cells["period_start"], cells["period_end"] = _iso(row[0]), _iso(row[1])
+    return json.dumps(cells, separators=(",", ":"))
+
+
+def format_rows(rows: Sequence[Row], params: ReportParams, written: int) -> str:
+    """`rows` in the export's format, `written` rows having been sent before them."""
+    if params.format == "csv":
+        return csv_rows(rows)
+    if params.format == "ndjson":
+        return "".join(json_row(row, params.aggregate) + "\n" for row in rows)
+    return "".join(("," if written + index else "") + "\n" + json_row(row, params.aggregate)
+                   for index, row in enumerate(rows))
 
 
 def filename(params: ReportParams) -> str:
@@ -126,9 +171,13 @@ def _csv_cell(cell: object) -> str:
     if isinstance(cell, float | int) and not isinstance(cell, bool):
         return repr(float(cell)) if isinstance(cell, float) else str(cell)
     if isinstance(cell, datetime):
-        return cell.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return _iso(cell)
     text = "" if cell is None else str(cell)
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _compact(moment: datetime) -> str:

@@ -15,9 +15,8 @@ from typing import Any
 from aiohttp import web
 
 from exporter.config import PrometheusAccess
-from exporter.sources.prometheus import PrometheusClient
 from queryapi.config import ApiSettings
-from queryapi.engine import QueryEngine
+from queryapi.engine import EngineClient, QueryEngine
 from queryapi.service_models import ServicesUpdate, redact_url
 
 log = logging.getLogger("greenkube.queryapi")
@@ -34,7 +33,7 @@ class SwappableEngine(QueryEngine):
 
     def reconfigure(self, access: PrometheusAccess, grace_seconds: float) -> None:
         """Use `access` for new queries; close the old client after `grace_seconds`."""
-        old, self._client = self._client, PrometheusClient(access)
+        old, self._client = self._client, EngineClient(access)
         task = asyncio.get_running_loop().create_task(_close_later(old, grace_seconds))
         self._retiring.add(task)
         task.add_done_callback(self._retiring.discard)
@@ -47,7 +46,7 @@ class SwappableEngine(QueryEngine):
         await super().close()
 
 
-async def _close_later(client: PrometheusClient, delay: float) -> None:
+async def _close_later(client: EngineClient, delay: float) -> None:
     try:
         await asyncio.sleep(delay)
     finally:

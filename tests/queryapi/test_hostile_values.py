@@ -45,9 +45,11 @@ def test_builders_hostile_value_escaped_exactly(value: str, escaped: str) -> Non
     )
     assert promql.recorded_bucket_sum(["namespace:greenkube_pod_energy_joules:sum_increase1h"], ("namespace",),
                                       {"namespace": value}, 7200, 0) == (
-        "sum_over_time((\n"
-        f'  sum by (namespace) (namespace:greenkube_pod_energy_joules:sum_increase1h{{namespace="{escaped}"}})\n'
-        ")[7199s:1h])"
+        "sum by (namespace) (sum_over_time(("
+        f'namespace:greenkube_pod_energy_joules:sum_increase1h{{namespace="{escaped}"}})[7199s:1h]))'
+    )
+    assert promql.recorded_hours(["namespace:a:b", "namespace:c:d"], {"namespace": value}) == (
+        f'{{__name__=~"namespace:a:b|namespace:c:d", namespace="{escaped}"}}'
     )
     assert promql.seen_timestamp(RECOMMENDATION_INFO, 3600, 60, True, {"type": "x", "namespace": value}) == (
         f'min_over_time(timestamp(greenkube_recommendation_info{{type="x", namespace="{escaped}"}})[3600s:60s])'
@@ -68,6 +70,8 @@ def test_builders_hostile_queries_parse_and_find_nothing(empty_prometheus: Prome
             promql.increase_by(POD_ENERGY, ("namespace", "pod", "node"), 3600, matchers),
             promql.node_increase(POD_ENERGY, 3600, {"node": value}),
             promql.recorded_bucket_sum(["cluster:a:b", "cluster:c:d"], (), {"node": value}, 3600, 30),
+            promql.recorded_bucket_sum(["namespace:a:b"], ("namespace",), {"namespace": value}, 3600, 30),
+            promql.recorded_hours(["namespace:a:b", "namespace:c:d"], {"namespace": value}),
             promql.count_by(("namespace",), ("namespace", "pod"), 3600, matchers),
             promql.seen_timestamp(RECOMMENDATION_INFO, 3600, 60, False, matchers),
         ):

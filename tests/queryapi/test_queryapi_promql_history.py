@@ -12,7 +12,7 @@ from exporter.catalogue import (
     SUSTAINABILITY_SCORE,
 )
 from queryapi import promql
-from queryapi.history import bucket_readings, phase_weight, recorded_level
+from queryapi.history import bucket_readings, phase_weight, reading_hours, reads_hourly, recorded_level
 from queryapi.params import BucketParams
 
 NS = {"namespace": "shop"}
@@ -84,6 +84,42 @@ def test_recorded_bucket_sum_two_names_shifted() -> None:
         '  sum by (node) ({__name__=~"node:a:sum_increase1h|node:b:sum_increase1h", node="n1"} offset 1800s)\n'
         ")[86399s:1h])"
     )
+
+
+def test_recorded_bucket_sum_one_name_summed_per_series_then_group() -> None:
+    assert promql.recorded_bucket_sum(["namespace:a:sum_increase1h"], ("namespace",), NS, 7200, 0) == (
+        'sum by (namespace) (sum_over_time((namespace:a:sum_increase1h{namespace="shop"})[7199s:1h]))'
+    )
+
+
+def test_recorded_hours_names_kept_apart() -> None:
+    assert promql.recorded_hours(["node:a:sum_increase1h", "node:b:sum_increase1h"], {"node": "n1"}) == (
+        '{__name__=~"node:a:sum_increase1h|node:b:sum_increase1h", node="n1"}'
+    )
+    assert promql.recorded_hours(["namespace:a:sum_increase1h"], None) == "namespace:a:sum_increase1h"
+
+
+def test_reading_hours_whole_hours_ending_in_bucket() -> None:
+    day = _bucket(**{"from": "2024-03-01", "to": "2024-03-02"})
+    kolkata = _bucket("Asia/Kolkata", **{"from": "2024-03-01T18:30:00Z", "to": "2024-03-02T18:30:00Z"})
+
+    assert reading_hours(day) == list(range(1709254800, 1709337601, 3600))
+    assert len(reading_hours(kolkata)) == 24
+    assert reading_hours(kolkata)[-1] == 1709404200  # 2024-03-02T18:30:00Z
+
+
+@pytest.mark.parametrize(
+    ("group_by", "by", "matchers", "hourly"),
+    [
+        ("hourly", ("namespace",), {}, True),
+        ("hourly", (), {}, True),
+        ("hourly", ("namespace", "pod", "node"), {}, False),
+        ("daily", ("namespace",), {}, False),
+    ],
+)
+def test_reads_hourly_recorded_counters_in_hourly_buckets(group_by, by, matchers, hourly: bool) -> None:
+    assert reads_hourly(POD_ENERGY, by, matchers, group_by) is hourly
+    assert reads_hourly(POD_CPU_USAGE, by, matchers, group_by) is False
 
 
 @pytest.mark.parametrize(("seconds", "offset"), [(1800, 0), (5400, 0), (3600, 3600), (3600, -1)])
@@ -160,9 +196,8 @@ def test_bucket_readings_namespace_day_two_evaluations() -> None:
     assert [(r.at.isoformat(), r.weight) for r in readings] == [("2024-03-02T00:00:00+00:00", 0.75),
                                                                 ("2024-03-02T01:00:00+00:00", 0.25)]
     assert readings[1].query == (
-        "sum_over_time((\n"
-        "  sum by (namespace) (namespace:greenkube_pod_energy_joules:sum_increase1h offset 3540s)\n"
-        ")[86399s:1h])"
+        "sum by (namespace) (sum_over_time((namespace:greenkube_pod_energy_joules:sum_increase1h offset 3540s)"
+        "[86399s:1h]))"
     )
 
 

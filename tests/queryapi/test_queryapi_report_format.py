@@ -8,12 +8,11 @@ from datetime import UTC, datetime
 import pytest
 
 from queryapi.params import ReportParams
-from queryapi.report import columns, csv_line, csv_row, filename, json_row
+from queryapi.report import columns, csv_line, csv_rows, filename, format_rows, json_row
 from queryapi.results import ReportRow
 
-ROW = ReportRow(period_start=datetime(2024, 3, 1, tzinfo=UTC), period_end=datetime(2024, 3, 2, tzinfo=UTC),
-                namespace="shop", energy_kwh=1.25, operational_co2e_grams=450.0, embodied_co2e_grams=1e-05,
-                cost=-0.5, currency="EUR")
+# period_start, period_end, namespace, energy_kwh, operational and embodied CO2e, cost, currency
+ROW = (datetime(2024, 3, 1, tzinfo=UTC), datetime(2024, 3, 2, tzinfo=UTC), "shop", 1.25, 450.0, 1e-05, -0.5, "EUR")
 
 
 @pytest.mark.parametrize(
@@ -45,29 +44,53 @@ def test_csv_line_numbers_never_changed(number: float, cell: str) -> None:
     assert float(cell) == number
 
 
-def test_csv_row_namespace_columns_in_order() -> None:
-    line = csv_row(ROW, "namespace")
+def test_csv_rows_namespace_columns_in_order() -> None:
+    line = csv_rows([ROW])
 
     assert columns("namespace") == ["period_start", "period_end", "namespace", "energy_kwh",
                                     "operational_co2e_grams", "embodied_co2e_grams", "cost", "currency"]
     assert line == "2024-03-01T00:00:00Z,2024-03-02T00:00:00Z,shop,1.25,450.0,1e-05,-0.5,EUR\r\n"
 
 
-def test_csv_row_hostile_label_from_engine_quoted() -> None:
-    row = ROW.model_copy(update={"namespace": '=cmd|" /C calc"!A0'})
+def test_csv_rows_hostile_label_from_engine_quoted() -> None:
+    hostile = (*ROW[:2], '=cmd|" /C calc"!A0', *ROW[3:])
 
-    [parsed] = list(csv.reader(io.StringIO(csv_row(row, "namespace"), newline="")))
+    parsed = list(csv.reader(io.StringIO(csv_rows([hostile, ROW, hostile]), newline="")))
 
-    assert parsed[2] == "'=cmd|\" /C calc\"!A0"
-    assert parsed[6] == "-0.5"
+    assert [row[2] for row in parsed] == ["'=cmd|\" /C calc\"!A0", "shop", "'=cmd|\" /C calc\"!A0"]
+    assert {row[6] for row in parsed} == {"-0.5"}
+
+
+@pytest.mark.parametrize("number", [-0.5, -3.5e20, 1e-05, 0.1 + 0.2, -0.0])
+def test_csv_rows_numbers_same_as_csv_line(number: float) -> None:
+    row = (*ROW[:3], number, -number, number, number, "EUR")
+
+    assert csv_rows([row]) == csv_line(list(row))
+    [parsed] = list(csv.reader(io.StringIO(csv_rows([row]), newline="")))
+    assert [float(cell) for cell in parsed[3:7]] == [number, -number, number, number]
 
 
 def test_json_row_leaves_out_absent_labels() -> None:
-    assert json.loads(json_row(ROW)) == {
+    assert json.loads(json_row(ROW, "namespace")) == {
         "period_start": "2024-03-01T00:00:00Z", "period_end": "2024-03-02T00:00:00Z", "namespace": "shop",
         "energy_kwh": 1.25, "operational_co2e_grams": 450.0, "embodied_co2e_grams": 1e-05, "cost": -0.5,
         "currency": "EUR",
     }
+
+
+def test_json_row_same_as_report_row_model() -> None:
+    model = ReportRow(**dict(zip(columns("namespace"), ROW, strict=True)))
+
+    assert json_row(ROW, "namespace") == json.dumps(model.model_dump(mode="json", exclude_none=True),
+                                                    separators=(",", ":"))
+
+
+def test_format_rows_json_separators_continue_across_batches() -> None:
+    params = ReportParams.model_validate({"from": "2024-03-01", "to": "2024-03-08", "format": "json"})
+
+    text = "[" + format_rows([ROW], params, 0) + format_rows([ROW, ROW], params, 1) + "\n]\n"
+
+    assert json.loads(text) == [json.loads(json_row(ROW, "namespace"))] * 3
 
 
 def test_filename_compact_utc_window() -> None:
