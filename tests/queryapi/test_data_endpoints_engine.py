@@ -9,6 +9,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
+from queryapi.history import HOURS_PER_QUERY
 from queryapi.report import LOOKAHEAD
 from tests.fixtures.prometheus import free_port
 from tests.queryapi.stubs import StubEngine
@@ -102,7 +103,7 @@ class ManyRows:
     `fail_after` queries, and counts them."""
 
     def __init__(self, series: int, fail_after: int | None = None):
-        self.series, self.fail_after, self.count = series, fail_after, 0
+        self.series, self.fail_after, self.count, self.range_count = series, fail_after, 0, 0
 
     async def answer(self, request: web.Request) -> web.Response:
         await request.post()
@@ -113,9 +114,22 @@ class ManyRows:
         return web.json_response({"status": "success", "data": {"resultType": "vector", "result": result}})
 
 
+    async def answer_range(self, request: web.Request) -> web.Response:
+        """Every series of the selector's first name, 1.0 at every step (hourly report batches)."""
+        form = await request.post()
+        self.range_count += 1
+        name = str(form["query"]).split('"')[1].split("|")[0]
+        start, end, step = int(float(form["start"])), int(float(form["end"])), int(form["step"])
+        values = [[t, "1"] for t in range(start, end + 1, step)]
+        result = [{"metric": {"__name__": name, "namespace": f"ns-{i:04d}"}, "values": values}
+                  for i in range(self.series)]
+        return web.json_response({"status": "success", "data": {"resultType": "matrix", "result": result}})
+
+
 async def _many_rows_engine(aiohttp_server, engine: ManyRows) -> str:
     app = web.Application()
     app.router.add_post("/api/v1/query", engine.answer)
+    app.router.add_post("/api/v1/query_range", engine.answer_range)
     server = await aiohttp_server(app)
     return str(server.make_url("/")).rstrip("/")
 
@@ -135,6 +149,24 @@ async def test_report_export_streams_before_reading_every_bucket(aiohttp_server,
     # the first bytes arrive at most LOOKAHEAD + 1 of the 20 buckets have been asked for.
     assert asked_at_first_bytes <= 4 + 8 * (LOOKAHEAD + 1) < 4 + 8 * 20
     assert (first + rest).count(b"\r\n") == 1 + 20 * 300
+
+
+async def test_report_export_hourly_streams_before_reading_every_batch(aiohttp_server, api_client) -> None:
+    engine = ManyRows(series=300)
+    client = await api_client(prometheus_url=await _many_rows_engine(aiohttp_server, engine))
+
+    response = await client.get("/api/v1/report/export", params={
+        "from": "2024-01-01", "to": "2024-01-11", "group_by": "hourly"})
+    first = await response.content.readany()
+    asked_at_first_bytes = engine.range_count
+    rest = await response.read()
+
+    assert first.startswith(b"period_start,")
+    # 240 hourly buckets in batches of HOURS_PER_QUERY, two range queries a batch (both
+    # evaluations around each hour): at most LOOKAHEAD + 1 of the 10 batches asked for.
+    assert 240 // HOURS_PER_QUERY == 10
+    assert asked_at_first_bytes <= 2 * (LOOKAHEAD + 1) < engine.range_count == 2 * 10
+    assert (first + rest).count(b"\r\n") == 1 + 240 * 300
 
 
 async def test_report_export_engine_failing_midway_cuts_transfer(aiohttp_server, api_client) -> None:

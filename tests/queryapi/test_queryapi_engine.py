@@ -1,11 +1,13 @@
 """Engine client against a stub engine: what it sends, and how each failure maps to an API error.
 
 The stub is a small aiohttp server on loopback; the real Prometheus tests are in
-test_queryapi_metrics_prometheus.py.
+test_queryapi_metrics_prometheus.py (instant queries) and test_history_prometheus.py (range
+queries, hourly buckets).
 """
 
 import asyncio
 import base64
+import math
 from datetime import UTC, datetime
 
 import pytest
@@ -147,3 +149,80 @@ async def test_metrics_engine_timeout_returns_504(stub_engine, api_client) -> No
 
     assert response.status == 504
     assert (await response.json())["error"]["code"] == "engine_timeout"
+
+
+END = datetime(2024, 3, 1, 3, 30, tzinfo=UTC)
+
+
+def _matrix(*values: str, times: tuple[object, ...] = (1709256600, 1709260200, 1709263800)) -> dict:
+    return {"status": "success", "data": {"resultType": "matrix", "result": [
+        {"metric": {"__name__": "namespace:x:sum_increase1h", "namespace": "shop"},
+         "values": [[t, v] for t, v in zip(times, values, strict=True)]}]}}
+
+
+async def test_engine_query_range_posts_form_uncompressed_and_reads_points(stub_engine) -> None:
+    url = await stub_engine(_json(_matrix("0.5", "-1e-05", "NaN")))
+    engine = QueryEngine(ApiSettings(prometheus_url=url + "/prom", prometheus_token="tok"))
+
+    [(labels, points)] = await engine.query_range("namespace:x:sum_increase1h", AT, END, 3600)
+    await engine.close()
+
+    assert labels == {"__name__": "namespace:x:sum_increase1h", "namespace": "shop"}
+    assert [point.time for point in points] == [1709256600, 1709260200, 1709263800]
+    assert [point.value for point in points][:2] == [0.5, -1e-05]
+    assert math.isnan(points[2].value)
+    request = stub_engine.seen[0]
+    assert (request["method"], request["path"]) == ("POST", "/prom/api/v1/query_range")
+    assert request["form"] == {"query": "namespace:x:sum_increase1h", "start": f"{AT.timestamp():.3f}",
+                               "end": f"{END.timestamp():.3f}", "step": "3600"}
+    assert request["headers"]["Authorization"] == "Bearer tok"
+    assert request["headers"]["Accept-Encoding"] == "identity"
+
+
+@pytest.mark.parametrize(
+    ("answer", "values", "times"),
+    [
+        # msgspec reads neither "+Inf" nor a fractional time: the json reader takes over.
+        (_matrix("+Inf", "-Inf", "2"), [math.inf, -math.inf, 2.0], [1709256600, 1709260200, 1709263800]),
+        (_matrix("1", "2", "3", times=(1709256600.5, 1709260200, 1709263800)), [1.0, 2.0, 3.0],
+         [1709256600, 1709260200, 1709263800]),
+    ],
+)
+async def test_engine_query_range_values_msgspec_cannot_read_slow_path(stub_engine, answer, values, times) -> None:
+    url = await stub_engine(_json(answer))
+    engine = QueryEngine(ApiSettings(prometheus_url=url))
+
+    [(_, points)] = await engine.query_range("namespace:x:sum_increase1h", AT, END, 3600)
+    await engine.close()
+
+    assert [point.value for point in points] == values
+    assert [point.time for point in points] == times
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"status": "error", "errorType": "bad_data", "error": "parse error in greenkube_pod_x"}, 400),
+        ({"status": "error", "errorType": "execution", "error": "exceeded maximum resolution"}, 422),
+        ("<html>bad gateway</html>", 502),
+    ],
+)
+async def test_engine_query_range_error_answer_raises_engine_error(stub_engine, body: object, status: int) -> None:
+    url = await stub_engine(_json(body, status))
+    engine = QueryEngine(ApiSettings(prometheus_url=url))
+
+    with pytest.raises(EngineError) as caught:
+        await engine.query_range("vector(1)", AT, END, 3600)
+    await engine.close()
+
+    assert caught.value.status == 502
+    assert "greenkube_" not in caught.value.message
+
+
+async def test_engine_query_range_engine_timeout_raises_timeout(stub_engine) -> None:
+    url = await stub_engine(_json({"status": "error", "errorType": "timeout", "error": "query timed out"}, 503))
+    engine = QueryEngine(ApiSettings(prometheus_url=url))
+
+    with pytest.raises(EngineTimeout):
+        await engine.query_range("vector(1)", AT, END, 3600)
+    await engine.close()

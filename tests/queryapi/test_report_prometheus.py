@@ -13,10 +13,12 @@ from datetime import datetime
 
 import pytest
 
-from exporter.catalogue import POD_COST, POD_ENERGY
+from exporter.catalogue import NODE_UNALLOCATED_ENERGY, POD_COST, POD_ENERGY
 from tests.queryapi.scenario import truth
 
 WHOLE = {"from": "2024-01-31T00:00:00Z", "to": "2024-03-12T00:00:00Z"}
+# 72 hourly buckets (3 batches of range queries) around the restart of 2024-02-14 10:21-10:33.
+THREE_DAYS = {"from": "2024-02-13T00:00:00Z", "to": "2024-02-16T00:00:00Z", "group_by": "hourly"}
 COLUMNS = ("energy_kwh", "operational_co2e_grams", "embodied_co2e_grams", "cost")
 
 
@@ -123,3 +125,30 @@ async def test_report_export_window_before_data_empty(history_prometheus, api_cl
     header = "period_start,period_end,namespace,energy_kwh,operational_co2e_grams,embodied_co2e_grams,cost,currency\r\n"
     assert text == (header if fmt == "csv" else empty)
     assert (summary["row_count"], summary["total_energy_kwh"], summary["total_cost"]) == (0, 0.0, 0.0)
+
+
+@pytest.mark.parametrize(("aggregate", "metrics"), [("namespace", [POD_ENERGY]),
+                                                    ("node", [POD_ENERGY, NODE_UNALLOCATED_ENERGY])])
+async def test_report_hourly_export_equals_summary_timeseries_and_truth(history_prometheus, api_client,
+                                                                       aggregate: str, metrics) -> None:
+    client = await api_client(prometheus_url=history_prometheus.url)
+    params = {**THREE_DAYS, "aggregate": aggregate}
+
+    rows = _rows(await (await client.get("/api/v1/report/export", params=params)).text(), "csv")
+    summary = await (await client.get("/api/v1/report/summary", params=params)).json()
+    series = (await (await client.get("/api/v1/timeseries/energy", params=params)).json())["series"]
+
+    sums = _sums(rows)
+    assert summary["row_count"] == len(rows) == 72 * len(series)  # every group has data every hour
+    assert (summary["total_energy_kwh"], summary["total_cost"]) == (sums["energy_kwh"], sums["cost"])
+    energy = {(row[aggregate], row["period_start"]): row["energy_kwh"] * 3.6e6 for row in rows}
+    for one in series:
+        label = one["labels"][aggregate]
+        for point in one["points"]:
+            # The same readings, added the same way; only the kWh conversion rounds.
+            assert energy[label, point["timestamp"]] == pytest.approx(point["value"], rel=1e-12)
+            start = _seconds(point["timestamp"])
+            assert point["value"] == pytest.approx(truth(metrics, start, start + 3600, **{aggregate: label}),
+                                                   rel=0.005)
+    assert [row["period_start"] for row in rows[:: len(series)]][:2] == ["2024-02-13T00:00:00Z",
+                                                                         "2024-02-13T01:00:00Z"]
