@@ -11,13 +11,14 @@ from dashboards.common import (
     SCORE,
     WATTS,
     Board,
+    Column,
     currency_variable,
     stat_panel,
     table_panel,
     target,
     timeseries_panel,
 )
-from dashboards.queries import JOULES_PER_KWH, over_range, per_hour, rate, total_rate
+from dashboards.queries import JOULES_PER_KWH, per_hour, range_total, rate, total_rate
 from exporter import catalogue as cat
 from queryapi.recorded import usage_sum
 from rules.rollups import sum_name
@@ -25,14 +26,13 @@ from rules.rollups import sum_name
 FILE_NAME = "greenkube-cluster.json"
 
 
-def _cluster_over_range(counter: cat.MetricDef) -> str:
+def _cluster_over_range(*counters: cat.MetricDef) -> str:
     """Pods plus unallocated, summed over the dashboard's range."""
-    unallocated = cat.UNALLOCATED_OF[counter.name]
-    return f"{over_range(rate('cluster', counter))}\n+ {over_range(rate('cluster', unallocated))}"
+    return range_total("cluster", tuple(c for counter in counters for c in (counter, cat.UNALLOCATED_OF[counter.name])))
 
 
 def build() -> Board:
-    carbon = f"{_cluster_over_range(cat.POD_CO2E)}\n+ {_cluster_over_range(cat.POD_EMBODIED_CO2E)}"
+    carbon = _cluster_over_range(cat.POD_CO2E, cat.POD_EMBODIED_CO2E)
     board = Board(FILE_NAME, "Cluster overview",
                   "Energy, carbon and cost of the whole cluster (pods plus the nodes' unallocated share), "
                   "its sustainability score, grid intensity and how each estimate was made.",
@@ -67,9 +67,10 @@ def build() -> Board:
                                      f"({cat.SOURCE_UP.name}).", span=8))
     board.add(stat_panel("Pods estimated", COUNT, target(f"sum({cat.PODS_TRACKED.name})", instant=True), span=8))
     board.add(table_panel(
-        "How each node is estimated", SCORE,
-        target(f"max by (node, provider, instance_type, region, grid_zone, power_source, intensity_source, "
-               f"embodied_source, price_source) ({cat.NODE_INFO.name})", instant=True, table_format=True),
+        "How each node is estimated",
+        Column(target(f"max by (node, provider, instance_type, region, grid_zone, power_source, intensity_source, "
+                      f"embodied_source, price_source) ({cat.NODE_INFO.name})", instant=True, table_format=True),
+               "Info", SCORE),
         description=f"Source of every coefficient per node ({cat.NODE_INFO.name}); `default` means a guess."))
 
     board.row("Over time")

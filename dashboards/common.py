@@ -26,6 +26,7 @@ from grafana_foundation_sdk.models.dashboard import (
     DashboardLinkType,
     DataSourceRef,
     DataTransformerConfig,
+    DynamicConfigValue,
     GridPos,
     VariableHide,
     VariableRefresh,
@@ -168,9 +169,31 @@ def bargauge_panel(title: str, unit: str, *targets: Dataquery, description: str 
     return Sized(_with_targets(panel, targets), span, 8)
 
 
-def table_panel(title: str, unit: str, *targets: Dataquery, description: str = "", span: int = 24) -> Sized:
-    """A table of instant queries; several queries are merged into one row per label set."""
-    panel = table.Panel().title(title).description(description).unit(unit)
-    if len(targets) > 1:
+class Column(NamedTuple):
+    """A table column holding one instant query's values: its header and its unit."""
+
+    query: Dataquery
+    header: str
+    unit: str
+
+
+def value_field(ref: str, columns: int) -> str:
+    """The name Grafana gives a table-format query's value field: `Value`, or `Value #A` when
+    several queries are merged."""
+    return "Value" if columns == 1 else f"Value #{ref}"
+
+
+def table_panel(title: str, *columns: Column, description: str = "", span: int = 24) -> Sized:
+    """A table of instant queries, one value column each, merged into one row per label set.
+
+    Each value column gets its header and unit through a field override, so columns of
+    different units (J, g, money) each show their own; the panel's unit is the first column's.
+    """
+    panel = table.Panel().title(title).description(description).unit(columns[0].unit)
+    if len(columns) > 1:
         panel = panel.with_transformation(DataTransformerConfig(id_val="merge", options={}))
-    return Sized(_with_targets(panel, targets), span, 8)
+    for ref, column in zip("ABCDEFGH", columns, strict=False):
+        panel = panel.override_by_name(value_field(ref, len(columns)), [
+            DynamicConfigValue(id_val="displayName", value=column.header),
+            DynamicConfigValue(id_val="unit", value=column.unit)])
+    return Sized(_with_targets(panel, tuple(column.query for column in columns)), span, 8)

@@ -6,6 +6,7 @@ from dashboards.common import (
     INTENSITY,
     WATTS,
     Board,
+    Column,
     bargauge_panel,
     query_variable,
     table_panel,
@@ -38,8 +39,9 @@ def build() -> Board:
         target(f"max by (zone) ({cat.GRID_INTENSITY.name}{{{ZONE}}})", "{{zone}}"),
         target(f"max({cat.GRID_INTENSITY_THRESHOLD.name})", "alert threshold"), span=16))
     board.add(table_panel(
-        "Zones now", INTENSITY,
-        target(f"max by (zone, source) ({cat.GRID_INTENSITY.name}{{{ZONE}}})", instant=True, table_format=True),
+        "Zones now",
+        Column(target(f"max by (zone, source) ({cat.GRID_INTENSITY.name}{{{ZONE}}})", instant=True,
+                      table_format=True), "Intensity", INTENSITY),
         description="`source`: electricitymaps (live), table (yearly average) or default (a guess).", span=8))
     board.add(bargauge_panel(
         "Nodes per zone", COUNT,

@@ -16,7 +16,7 @@ from dashboards.common import (
     target,
     timeseries_panel,
 )
-from dashboards.queries import over_range, per_hour, rate, selector
+from dashboards.queries import per_hour, range_total, rate, selector
 from exporter import catalogue as cat
 from queryapi.recorded import usage_sum
 from rules.options import DEFAULT_OPTIONS
@@ -28,8 +28,7 @@ NS = 'namespace=~"$namespace"'
 
 def _namespace_total(counters: tuple[cat.MetricDef, ...]) -> str:
     """Per namespace, the sum of the counters over the dashboard's range, largest first."""
-    parts = "\n  + ".join(over_range(rate("namespace", counter, NS)) for counter in counters)
-    return f"sort_desc(\n  {parts}\n)"
+    return f"sort_desc(\n{range_total('namespace', counters, NS)}\n)"
 
 
 def _budget_used(counters: tuple[cat.MetricDef, ...], budget: cat.MetricDef, period) -> str:

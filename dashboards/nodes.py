@@ -2,6 +2,7 @@
 
 from dashboards.common import (
     BYTES,
+    CORES,
     GRAMS,
     INTENSITY,
     MONEY,
@@ -9,6 +10,7 @@ from dashboards.common import (
     SCORE,
     WATTS,
     Board,
+    Column,
     currency_variable,
     query_variable,
     table_panel,
@@ -36,13 +38,13 @@ def build() -> Board:
                   [node, currency_variable()])
     board.row("Facts")
     board.add(table_panel(
-        "Nodes and estimate sources", SCORE,
-        target(f"max by (node, provider, instance_type, region, zone, grid_zone, arch, power_source, "
-               f"intensity_source, embodied_source, price_source) ({cat.NODE_INFO.name}{{{NODE}}})",
-               instant=True, table_format=True),
-        target(_capacity(cat.NODE_CPU_CAPACITY), instant=True, table_format=True),
-        target(_capacity(cat.NODE_PUE), instant=True, table_format=True),
-        description="greenkube_node_info with vCPU (Value #B) and PUE (Value #C); a `default` source is a guess."))
+        "Nodes and estimate sources",
+        Column(target(f"max by (node, provider, instance_type, region, zone, grid_zone, arch, power_source, "
+                      f"intensity_source, embodied_source, price_source) ({cat.NODE_INFO.name}{{{NODE}}})",
+                      instant=True, table_format=True), "Info", SCORE),
+        Column(target(_capacity(cat.NODE_CPU_CAPACITY), instant=True, table_format=True), "vCPU", CORES),
+        Column(target(_capacity(cat.NODE_PUE), instant=True, table_format=True), "PUE", SCORE),
+        description="greenkube_node_info with each node's vCPU and PUE; a `default` source is a guess."))
 
     board.row("Power, carbon and cost")
     board.add(timeseries_panel(

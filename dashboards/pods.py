@@ -1,4 +1,8 @@
-"""GreenKube / Pods: top consumers and the least efficient pods, from the pod series."""
+"""GreenKube / Pods: top consumers and the least efficient pods, from the pod series.
+
+Variables chain as in the mixin's pod dashboard: `namespace`, then the `node`s running its pods,
+then the `pod`s of both (greenkube_pod_info lists every estimated pod); every panel filters on all three.
+"""
 
 from dashboards.common import (
     CORES,
@@ -17,7 +21,7 @@ from exporter import catalogue as cat
 from rules.rollups import rate_name
 
 FILE_NAME = "greenkube-pods.json"
-PODS = 'namespace=~"$namespace", node=~"$node"'
+PODS = 'namespace=~"$namespace", node=~"$node", pod=~"$pod"'
 TOP = 10
 
 
@@ -35,11 +39,12 @@ def _pod_sum(gauge: cat.MetricDef) -> str:
 
 def build() -> Board:
     namespace = query_variable("namespace", "Namespace", rate_name("namespace", cat.POD_ENERGY), "namespace")
-    node = query_variable("node", "Node", cat.NODE_INFO.name, "node")
+    node = query_variable("node", "Node", f'{cat.POD_INFO.name}{{namespace=~"$namespace"}}', "node")
+    pod = query_variable("pod", "Pod", f'{cat.POD_INFO.name}{{namespace=~"$namespace", node=~"$node"}}', "pod")
     board = Board(FILE_NAME, "Pods",
                   f"The top {TOP} pods by power, carbon and cost, and the pods that request the most CPU and "
                   "memory they do not use. Reads the pod series (keep the range short on large clusters).",
-                  [namespace, node, currency_variable()])
+                  [namespace, node, pod, currency_variable()])
     board.row("Top consumers")
     board.add(bargauge_panel(f"Top {TOP} by power now", WATTS,
                              target(f"topk({TOP}, {_pod_rate(cat.POD_ENERGY)})", "{{namespace}}/{{pod}}",

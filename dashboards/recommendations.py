@@ -7,6 +7,7 @@ from dashboards.common import (
     MONEY,
     SCORE,
     Board,
+    Column,
     bargauge_panel,
     currency_variable,
     query_variable,
@@ -21,6 +22,12 @@ from rules.rollups import rate_name
 FILE_NAME = "greenkube-recommendations.json"
 NS = 'namespace=~"$namespace"'
 LABELS = ", ".join(cat.RECOMMENDATION_LABELS)
+# Column header and unit of each yearly savings series in the table.
+SAVINGS_COLUMNS = {
+    cat.RECOMMENDATION_SAVINGS_ENERGY: ("Energy / year", JOULES),
+    cat.RECOMMENDATION_SAVINGS_CO2E: ("CO2e / year", GRAMS),
+    cat.RECOMMENDATION_SAVINGS_COST: ("Cost / year ($currency)", MONEY),
+}
 
 
 def _savings(metric: cat.MetricDef) -> str:
@@ -47,12 +54,12 @@ def build() -> Board:
     board.add(stat_panel("Cluster score", SCORE,
                          target(f"max({cat.CLUSTER_SUSTAINABILITY_SCORE.name})", instant=True),
                          description="0 (worst) to 100 (best)."))
+    columns = [Column(target(f"max by ({LABELS}) ({metric.name}{{{NS}}})", instant=True, table_format=True),
+                      header, unit) for metric, (header, unit) in SAVINGS_COLUMNS.items()]
     board.add(table_panel(
-        "Active recommendations and yearly savings", GRAMS,
-        *(target(f"max by ({LABELS}) ({metric.name}{{{NS}}})", instant=True, table_format=True)
-          for metric in cat.RECOMMENDATION_SAVINGS),
-        description="One row per recommendation: CO2e g (Value #A), energy J (Value #B) and cost (Value #C) "
-                    "saved per year."))
+        "Active recommendations and yearly savings", *columns,
+        description="One row per active recommendation and what it would save per year ("
+                    + ", ".join(header for header, _ in SAVINGS_COLUMNS.values()) + ")."))
 
     board.row("By type and over time")
     board.add(bargauge_panel(
