@@ -43,6 +43,8 @@ DATASOURCE = DataSourceRef(type_val="prometheus", uid="${datasource}")
 ALL_VALUE = ".+"
 # Grafana unit ids (or `suffix:` custom units) used by the panels.
 WATTS, JOULES, GRAMS, BYTES, RATIO, COUNT, SCORE = "watt", "joule", "massg", "bytes", "percentunit", "short", "none"
+# TODO(dashboards): money is `short` because a Grafana unit cannot follow the $currency variable — values
+# show no currency symbol (titles name it); see docs/dashboards.md, "Money".
 CORES, MONEY, INTENSITY = "short", "short", "suffix: g/kWh"
 
 
