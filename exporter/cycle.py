@@ -14,6 +14,7 @@ from exporter import catalogue as cat
 from exporter.coefficients import resolve_node
 from exporter.config import ExporterSettings
 from exporter.exposition import label_string, render_family, render_rows
+from exporter.gcpause import without_collector
 from exporter.model.estimate import estimate_node
 from exporter.model.inputs import NodeCoefficients
 from exporter.sources.intensity import IntensitySource
@@ -105,6 +106,7 @@ class Estimator:
         gap = 0.0 if self._last_success is None else now - self._last_success
         return int(math.ceil(max(self._settings.rate_window_seconds, gap)))
 
+    @without_collector
     def apply(self, inputs: CycleInputs, now: float) -> CycleOutcome:
         """Estimate every pod, advance counters by the elapsed time, render the snapshot."""
         elapsed = 0.0 if self._last_success is None else max(0.0, now - self._last_success)

