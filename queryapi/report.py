@@ -127,19 +127,35 @@ def csv_line(cells: list[object]) -> str:
 
 
 def csv_rows(rows: Sequence[Row]) -> str:
-    """Rows as CSV records (RFC 4180 quoting, CRLF), cells as `csv_line` writes them: each
-    distinct time or text cell made once, numbers passed to the csv module as floats (repr)."""
-    cell = _CellCache().__getitem__
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows([(*map(cell, row[:-5]), *row[-5:-1], cell(row[-1])) for row in rows])
-    return buffer.getvalue()
+    """Rows as CSV records, exactly as `csv_line` writes each (RFC 4180 quoting, CRLF). Each
+    distinct time, label and currency cell is made once (`_csv_field`); numbers are written
+    with repr(), which is what the csv module writes for a float (half the csv.writer time)."""
+    fields, labels_of = _FieldCache(), {}
+    lines = []
+    start = end = currency = None
+    head = tail = ""
+    for row in rows:
+        if row[0] is not start or row[1] is not end:
+            start, end = row[0], row[1]
+            head = f"{fields[start]},{fields[end]}"
+        if row[-1] is not currency:
+            currency = row[-1]
+            tail = f",{fields[currency]}\r\n"
+        key = row[2:-5]
+        labels = labels_of.get(key)
+        if labels is None:
+            labels = labels_of[key] = "".join(["," + fields[label] for label in key])
+        lines.append(f"{head}{labels},{row[-5]!r},{row[-4]!r},{row[-3]!r},{row[-2]!r}{tail}")
+    return "".join(lines)
 
 
-class _CellCache(dict):
-    """Time or text -> its CSV cell (`_csv_cell`), made on first use."""
+class _FieldCache(dict):
+    """Time or text -> its CSV field, made on first use: the cell as `_csv_cell` makes it,
+    quoted by the csv module as in a record of several fields."""
 
     def __missing__(self, value: object) -> str:
-        text = self[value] = _csv_cell(value)
+        # A record of one empty field is written `""`; followed by another field it is not.
+        text = self[value] = csv_line([value, ""]).removesuffix(",\r\n")
         return text
 
 

@@ -10,6 +10,7 @@ import pytest
 from queryapi.params import ReportParams
 from queryapi.report import columns, csv_line, csv_rows, filename, format_rows, json_row
 from queryapi.results import ReportRow
+from tests.queryapi.hostile import HOSTILE
 
 # period_start, period_end, namespace, energy_kwh, operational and embodied CO2e, cost, currency
 ROW = (datetime(2024, 3, 1, tzinfo=UTC), datetime(2024, 3, 2, tzinfo=UTC), "shop", 1.25, 450.0, 1e-05, -0.5, "EUR")
@@ -68,6 +69,17 @@ def test_csv_rows_numbers_same_as_csv_line(number: float) -> None:
     assert csv_rows([row]) == csv_line(list(row))
     [parsed] = list(csv.reader(io.StringIO(csv_rows([row]), newline="")))
     assert [float(cell) for cell in parsed[3:7]] == [number, -number, number, number]
+
+
+@pytest.mark.parametrize("label", ["", '"', "a,b", "line\nbreak", "cr\r", "=1+1", "-2", " x ", "ünï"]
+                         + [value for value, _ in HOSTILE])
+def test_csv_rows_each_record_as_csv_line_writes_it(label: str) -> None:
+    pod_row = (*ROW[:2], label, "web-0", label, *ROW[3:])
+    rows = [pod_row, (*ROW[:2], "shop", label, "n1", *ROW[3:]), pod_row]
+
+    assert csv_rows(rows) == "".join(csv_line(list(row)) for row in rows)
+    parsed = list(csv.reader(io.StringIO(csv_rows(rows), newline="")))
+    assert [row[8] for row in parsed] == ["-0.5"] * 3  # cost, after three label columns
 
 
 def test_json_row_leaves_out_absent_labels() -> None:
