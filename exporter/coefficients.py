@@ -78,12 +78,14 @@ def grid_zone_of(node: NodeFacts, settings: ExporterSettings) -> str:
 def _prices(
     provider: str, settings: ExporterSettings, opencost: tuple[float, float] | None
 ) -> tuple[float, float, str]:
-    """Prices per vCPU-hour and GiB-hour: OpenCost series, else configured, else table."""
-    if opencost is not None:
-        return opencost[0], opencost[1], "opencost"
-    table_cpu, table_ram = tables.default_prices(provider)
+    """Prices per vCPU-hour and GiB-hour, each from: the configured price, else the node's
+    OpenCost series, else the provider table. An explicit setting wins over what is discovered;
+    the source names the first that gave either price."""
+    discovered, source = opencost, "opencost"
+    if discovered is None:
+        discovered, source = tables.default_prices(provider), ("table" if provider != ONPREM else "default")
     cpu = settings.cpu_price_per_vcpu_hour
     ram = settings.ram_price_per_gib_hour
     if cpu is not None or ram is not None:
-        return (cpu if cpu is not None else table_cpu), (ram if ram is not None else table_ram), "configured"
-    return table_cpu, table_ram, "table" if provider != ONPREM else "default"
+        source = "configured"
+    return (cpu if cpu is not None else discovered[0]), (ram if ram is not None else discovered[1]), source

@@ -92,7 +92,7 @@ class ExporterSettings(PrometheusAccess):
     onprem_grid_zone: str | None = None
     node_overrides: dict[str, NodeOverride] = Field(default_factory=dict)
     currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USD"
-    cpu_price_per_vcpu_hour: NonNegative | None = Field(None, description="None: price table, then OpenCost default")
+    cpu_price_per_vcpu_hour: NonNegative | None = Field(None, description="None: OpenCost series, else the price table")
     ram_price_per_gib_hour: NonNegative | None = None
     log_json: bool = False
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
