@@ -44,7 +44,7 @@ def pod_cpu_cores(window_seconds: int) -> str:
 
 def pod_memory_bytes(window_seconds: int) -> str:
     """Working-set bytes per pod: the latest sample within the window."""
-    return _per_pod("container_memory_working_set_bytes", "max_over_time({}[" + f"{window_seconds}s" + "])")
+    return _per_pod("container_memory_working_set_bytes", "last_over_time({}[" + f"{window_seconds}s" + "])")
 
 
 def pod_requests_v2() -> str:

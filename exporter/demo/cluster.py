@@ -4,6 +4,9 @@ Every container's CPU rate is rate(t) = base x f(tau(t)): base is the container'
 rate (recorded counter / recorded uptime), f the node's real utilisation trace scaled to mean 1,
 tau(t) = offset + (t - start) x speed trace seconds. Counters are the recorded counter at start
 plus the exact integral of the rate, so they are monotonic and match `cpu_seconds_between`.
+An app container's working set follows the same trace, damped: memory(t) = recorded x
+(1 - MEMORY_SWING + MEMORY_SWING x f(tau(t))), so its mean stays the recorded value (working
+sets move far less than CPU; pause containers and the system slice keep theirs).
 Before ``start`` the simulation holds its start state.
 """
 
@@ -18,6 +21,8 @@ from exporter.demo.pods import ContainerSim, PodSim, build_pods
 
 GKE_NODE = "gke-haissam-default-pool-be5066f1-wnvn"
 RESOURCE_VERSION = "4242"
+# Share of an app container's working set that follows the node's utilisation trace.
+MEMORY_SWING = 0.25
 
 
 class DemoCluster:
@@ -48,6 +53,10 @@ class DemoCluster:
         node = self._nodes[node_name]
         return node.trace.value(self._tau(node, t))
 
+    def memory_factor(self, node_name: str, t: float) -> float:
+        """Factor applied to every running app container's recorded working set at time t."""
+        return 1.0 - MEMORY_SWING + MEMORY_SWING * self.shape(node_name, t)
+
     def _growth(self, node: NodeSim, t0: float, t1: float) -> float:
         """Integral of f over real time [t0, t1], in real seconds (times before start count as start)."""
         return node.trace.integral(self._tau(node, t0), self._tau(node, t1)) / self.speed
@@ -66,15 +75,17 @@ class DemoCluster:
         """The node's kubelet /metrics/cadvisor body at ``now`` (KeyError for an unknown node)."""
         node = self._nodes[node_name]
         growth = self._growth(node, self.start, now)
+        memory_factor = self.memory_factor(node_name, now)
         rows, slices = [], {}
         for pod in self.node_pods(node_name):
             cpu = mem = 0.0
             boxes = [(pod.sandbox, True)] + [(c, False) for c in pod.containers if c.running]
             for c, sandbox in boxes:
                 secs = self._counter(c, growth)
+                working_set = c.memory_bytes if sandbox else c.memory_bytes * memory_factor
                 labels = cadvisor_labels(node, f"{pod_cgroup(pod)}/{c.container_id}", pod, c, sandbox)
-                rows.append((labels, secs, c.memory_bytes, c.started))
-                cpu, mem = cpu + secs, mem + c.memory_bytes
+                rows.append((labels, secs, working_set, c.started))
+                cpu, mem = cpu + secs, mem + working_set
             rows.append((cadvisor_labels(node, pod_cgroup(pod), pod), cpu, mem, pod.sandbox.started))
             for cgroup in {"/kubepods", pod_cgroup(pod).rsplit("/", 1)[0]}:
                 total = slices.setdefault(cgroup, [0.0, 0.0])
@@ -117,7 +128,7 @@ class DemoCluster:
                 "namespace": pod.namespace, "pod": pod.name, "uid": pod.uid, "node": pod.node,
                 "owner_kind": pod.owner_kind, "owner_name": pod.owner_name,
                 "cpu_cores": sum(c.cpu_cores for c in running) * self.shape(pod.node, now),
-                "memory_bytes": sum(c.memory_bytes for c in running),
+                "memory_bytes": sum(c.memory_bytes for c in running) * self.memory_factor(pod.node, now),
                 "cpu_request_cores": sum(c.cpu_request or 0.0 for c in pod.containers),
                 "memory_request_bytes": sum(c.memory_request or 0.0 for c in pod.containers),
             })

@@ -253,3 +253,16 @@ def test_cluster_module_import_pulls_no_aiohttp():
     code = "import sys, exporter.demo.cluster; sys.exit('aiohttp' in sys.modules)"
     root = str(Path(__file__).resolve().parents[2])
     assert subprocess.run([sys.executable, "-c", code], cwd=root).returncode == 0
+
+
+def test_demo_memory_follows_trace_with_recorded_mean(cluster):
+    node = cluster.nodes[0]
+    pod = next(r for r in cluster.expected(START) if r["node"] == node.name and r["memory_bytes"] > 0)
+    recorded = sum(c.memory_bytes for p in cluster.pods if p.uid == pod["uid"] for c in p.containers if c.running)
+    # Sample one whole trace period (in real seconds) at 200 points: memory moves, its mean stays.
+    period = node.trace.period / cluster.speed
+    samples = [next(r["memory_bytes"] for r in cluster.expected(START + period * k / 200) if r["uid"] == pod["uid"])
+               for k in range(200)]
+
+    assert max(samples) > 1.02 * min(samples)
+    assert sum(samples) / len(samples) == pytest.approx(recorded, rel=0.02)
