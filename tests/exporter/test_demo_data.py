@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from exporter.demo.dumps import DATA_DIR
-from tests.fakes.kubeapi import SHARED_DATA
+from tests.fixtures.tools import SHARED_DATA
 
 # packaged file -> (source in ../shared/data, regex of kept lines or None for a whole copy)
 COPIES = {

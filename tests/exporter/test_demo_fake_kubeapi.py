@@ -3,7 +3,8 @@
 from kubernetes.aio import client, config
 
 from exporter.demo.server import write_kubeconfig
-from tests.fakes.kubeapi import EKS_NODES, EKS_PODS, GKE_PODS, MINIKUBE_NODES, SHARED_DATA, make_kubeapi_app
+from tests.fakes.kubeapi import EKS_NODES, EKS_PODS, GKE_PODS, MINIKUBE_NODES, make_kubeapi_app
+from tests.fixtures.tools import SHARED_DATA
 
 
 async def _core_lists(aiohttp_server, tmp_path, app):

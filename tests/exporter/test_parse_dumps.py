@@ -15,7 +15,7 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from exporter.demo.dumps import load_stats_profiles, parse_quantity
-from tests.fakes.kubeapi import SHARED_DATA
+from tests.fixtures.tools import SHARED_DATA
 
 MINIKUBE = SHARED_DATA / "nri-kubernetes-k8s1.35-minikube"
 DATADOG = SHARED_DATA / "datadog-integrations-core"

@@ -17,17 +17,20 @@ from exporter import queries
 from exporter.config import PrometheusAccess
 from exporter.sources.prometheus import PrometheusClient
 from exporter.sources.usage import join_usage, read_usage
+from tests.fixtures.tools import SHARED_DATA, require_shared_data
 
-DATA = Path(__file__).parents[3] / "shared" / "data"
+DATA = SHARED_DATA
 MINIKUBE = DATA / "nri-kubernetes-k8s1.35-minikube"
 GKE_KSM = DATA / "datadog-integrations-core" / "ksm_standard_tags_gke.prom"
 T0 = 1_767_225_600  # 2026-01-01T00:00:00Z
 TIMES = (T0, T0 + 30, T0 + 60)
 GROWTH_PER_SECOND = 0.5 / 60  # counters grow by half their recorded value per minute
-
-pytestmark = pytest.mark.skipif(not DATA.is_dir(), reason="../shared/data (the recorded dumps) is not present")
-
 CPU = "container_cpu_usage_seconds_total"
+
+
+@pytest.fixture(autouse=True)
+def _recorded_dumps() -> None:
+    require_shared_data()
 
 
 def _families(path: Path, relabel=None):

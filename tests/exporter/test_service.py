@@ -19,9 +19,10 @@ from exporter.service import CONTENT_TYPE, Exporter, make_app
 from exporter.sources.kubernetes import KubernetesSource
 from exporter.version import package_version
 from tests.exporter.test_intensity import TOKEN, FakeElectricityMaps
-from tests.fakes.kubeapi import MINIKUBE_NODES, MINIKUBE_PODS, SHARED_DATA, make_kubeapi_app
+from tests.fakes.kubeapi import MINIKUBE_NODES, MINIKUBE_PODS, make_kubeapi_app
 from tests.fixtures.demo import start_demo_stack
 from tests.fixtures.prometheus import free_port
+from tests.fixtures.tools import require_shared_data
 
 
 def _samples(body: bytes) -> dict[tuple[str, tuple], float]:
@@ -39,8 +40,7 @@ def _value(body: bytes, name: str, **labels: str) -> float | None:
 @pytest.fixture
 async def recorded_kube(aiohttp_server, tmp_path):
     """The real EKS node objects and pods recorded by honeycomb, behind a loopback API server."""
-    if not SHARED_DATA.is_dir():
-        pytest.skip("../shared/data (recorded Kubernetes objects) is not present")
+    require_shared_data()
     server = await aiohttp_server(make_kubeapi_app())
     return write_kubeconfig(tmp_path / "kubeconfig", str(server.make_url("")).rstrip("/"))
 
@@ -64,8 +64,7 @@ async def test_kubernetes_source_recorded_eks_nodes_parse_cloud_facts(recorded_k
 
 
 async def test_kubernetes_source_recorded_minikube_node_has_no_cloud_facts(aiohttp_server, tmp_path):
-    if not SHARED_DATA.is_dir():
-        pytest.skip("../shared/data (recorded Kubernetes objects) is not present")
+    require_shared_data()
     server = await aiohttp_server(make_kubeapi_app(MINIKUBE_NODES, MINIKUBE_PODS))
     source = KubernetesSource(write_kubeconfig(tmp_path / "kc", str(server.make_url("")).rstrip("/")))
     nodes, pods = await source.read()

@@ -8,13 +8,19 @@ import pytest
 
 from exporter import tables
 from exporter.data import derive
+from tests.fixtures.tools import SHARED_DATA, require_shared_data
 
 REPO = Path(__file__).parents[2]
 DATA = REPO / "exporter" / "data"
-SHARED = Path(__file__).parents[3] / "shared" / "data"
-needs_shared = pytest.mark.skipif(
-    not SHARED.is_dir(), reason=f"source data folder {SHARED} (../shared/data) is not present"
-)
+SHARED = SHARED_DATA
+
+
+@pytest.fixture
+def _shared_data() -> None:
+    require_shared_data()
+
+
+needs_shared = pytest.mark.usefixtures("_shared_data")
 TABLES = (
     "instance_types.csv",
     "provider_constants.csv",

@@ -6,14 +6,12 @@ objects are the recorded files, unchanged. Reads /work/shared/data at test time 
 """
 
 import json
-from pathlib import Path
 
 import yaml
 from aiohttp import web
 
 from exporter.demo.server import add_kube_routes, status_response
-
-SHARED_DATA = Path(__file__).parents[3] / "shared" / "data"
+from tests.fixtures.tools import require_shared_data
 
 EKS_NODES = "honeycomb-kubernetes-agent/nodes.json"
 EKS_PODS = "honeycomb-kubernetes-agent/pods.json"
@@ -25,7 +23,7 @@ GKE_CONTAINERD_PODS = "datadog-integrations-core/kubelet_podlist_containerd_gke.
 
 def load_recorded(relative: str, kind: str) -> dict:
     """Load a recorded list (JSON, or `kubectl get -o yaml` YAML) as a v1 ``kind`` list."""
-    path = SHARED_DATA / relative
+    path = require_shared_data() / relative
     text = path.read_text()
     data = yaml.safe_load(text) if path.suffix in (".yaml", ".yml") else json.loads(text)
     return {**data, "apiVersion": "v1", "kind": kind, "metadata": data.get("metadata") or {}}
