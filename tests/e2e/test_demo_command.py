@@ -138,7 +138,10 @@ def _carbon(demo: Demo) -> float | None:
     return value if value else None
 
 
-def test_demo_command_running_serves_numbers_and_stops_on_sigint(demo: Demo) -> None:
+# Ctrl-C in a terminal signals the whole foreground process group (the demo and its children
+# at once); `kill -INT <pid>` signals the demo alone, which must then stop its children itself.
+@pytest.mark.parametrize("ctrl_c", ["process_group", "parent_only"])
+def test_demo_command_running_serves_numbers_and_stops_on_sigint(demo: Demo, ctrl_c: str) -> None:
     banner = f"curl -s http://127.0.0.1:{demo.api}/api/v1/metrics | jq .total_carbon_grams"
     demo.wait_for(lambda: banner in demo.stdout.read_text(), 60, "banner")
 
@@ -151,7 +154,10 @@ def test_demo_command_running_serves_numbers_and_stops_on_sigint(demo: Demo) -> 
 
     children = _children(demo.process.pid)
     assert len(children) == 3  # prometheus, exporter, api
-    demo.process.send_signal(signal.SIGINT)
+    if ctrl_c == "process_group":
+        os.killpg(demo.process.pid, signal.SIGINT)  # the demo leads its own session and group
+    else:
+        demo.process.send_signal(signal.SIGINT)
     code = demo.process.wait(timeout=20)
 
     assert code == 0, demo.stderr.read_text()[-3000:]
