@@ -98,6 +98,16 @@ def test_prometheusrule_spec_equals_rules_file(name):
     assert rule["metadata"]["labels"]["release"] == "kube-prometheus-stack"
 
 
+def test_prometheusrule_alerts_follow_servicemonitor_job_name():
+    rules = [o for o in objects({**ALL_OPTIONS, "serviceMonitor": {**ALL_OPTIONS["serviceMonitor"],
+                                                                    "jobName": "gk-exporter"}})
+             if o["kind"] == "PrometheusRule"]
+    text = yaml.safe_dump([rule["spec"] for rule in rules])
+
+    assert 'job="gk-exporter"' in text
+    assert 'job="greenkube"' not in text
+
+
 def test_prometheusrule_specs_pass_promtool_check(tmp_path: Path):
     paths = []
     for name, rule in _rule_objects().items():
