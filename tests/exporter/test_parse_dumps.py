@@ -15,6 +15,7 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from exporter.demo.dumps import load_stats_profiles, parse_quantity
+from exporter.sources.kubernetes import parse_pod
 from tests.fixtures.tools import SHARED_DATA
 
 MINIKUBE = SHARED_DATA / "nri-kubernetes-k8s1.35-minikube"
@@ -141,19 +142,24 @@ def test_gke_ksm_nodes_three_n1_standard_1_with_gce_provider():
     assert types == {"n1-standard-1"}
 
 
-@pytest.mark.parametrize(("relative", "items", "names"), [
-    # jq '.items|length' and jq '[.items[].metadata.name]|unique|length'
-    ("nri-kubernetes-k8s1.35-minikube/kubelet_pods.json", 24, 24),
-    ("honeycomb-kubernetes-agent/pods.json", 11, 11),
-    ("datadog-integrations-core/kubelet_podlist_containerd_gke.json", 7, 7),
-    ("datadog-integrations-core/kubelet_pods_gke.json", 6, 5),
+@pytest.mark.parametrize(("relative", "items", "names", "owned"), [
+    # jq '.items|length', jq '[.items[].metadata.name]|unique|length' and
+    # jq '[.items[]|select(.metadata.ownerReferences[]?.controller)]|length'
+    ("nri-kubernetes-k8s1.35-minikube/kubelet_pods.json", 24, 24, 18),
+    ("honeycomb-kubernetes-agent/pods.json", 11, 11, 11),
+    ("datadog-integrations-core/kubelet_podlist_containerd_gke.json", 7, 7, 7),
+    ("datadog-integrations-core/kubelet_pods_gke.json", 6, 5, 5),
 ])
-def test_kubelet_pod_lists_counts_match_jq(relative, items, names):
+def test_kubelet_pod_lists_counts_match_jq(relative, items, names, owned):
     data = json.loads((SHARED_DATA / relative).read_text())
+    pods = [parse_pod(item) for item in data["items"]]  # the exporter's own pod parser
+
     assert data["kind"] == "PodList"
-    assert len(data["items"]) == items
-    assert len({p["metadata"]["name"] for p in data["items"]}) == names
-    assert len({p["metadata"]["uid"] for p in data["items"]}) == items
+    assert len(pods) == items
+    assert len({p.name for p in pods}) == names
+    assert len({p.uid for p in pods}) == items
+    assert all(p.namespace and p.node for p in pods)
+    assert sum(1 for p in pods if p.owner_kind and p.owner_name) == owned
 
 
 def test_gke_kubelet_pods_same_name_pair_has_two_uids():
