@@ -25,6 +25,8 @@ def _legacy(expr: str) -> str:
 
 def _per_pod(metric: str, template: str) -> str:
     """Sum a cAdvisor series per pod over both label schemes; `template` wraps the selector."""
+    # TODO(exporter): containers are summed before values are checked — one NaN/Inf container
+    # makes its pod's sum invalid, so the whole pod is dropped (counted once) for that cycle.
     current = template.format(f"{metric}{{{CONTAINER_SELECTOR}}}")
     legacy = template.format(f"{metric}{{{LEGACY_SELECTOR}}}")
     return f"""
