@@ -1,9 +1,14 @@
 """Prometheus HTTP API client (instant queries by POST) for any compatible engine."""
 
+import asyncio
+import contextlib
+import functools
 import json
 import logging
 import math
 import ssl
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from typing import Generic, TypeVar
 
 import aiohttp
 import msgspec
@@ -14,6 +19,8 @@ from exporter.gcpause import without_collector
 log = logging.getLogger("greenkube.exporter")
 
 Sample = tuple[dict[str, str], float]
+L = TypeVar("L", bound=msgspec.Struct)  # the labels of one query's samples, as a struct
+T = TypeVar("T")
 
 
 class SourceError(Exception):
@@ -75,31 +82,48 @@ class PrometheusClient:
         Raises SourceError (unreachable, timeout) or EngineAnswerError (engine said no).
         Non-finite values are returned as they are: the caller decides what to drop.
         """
+        async with self._answer(promql, at) as (status, response):
+            raw = await response.read()
+        if status == 200:
+            samples = decode_vector(raw)
+            if samples is not None:
+                return samples
+        return _other_answer(status, raw)
+
+    async def query_each(
+        self, promql: str, consume: Callable[[Iterable[tuple[L, float]]], T], labels: type[L],
+        at: float | None = None, gate: asyncio.Semaphore | None = None,
+    ) -> T:
+        """Run an instant query and return `consume(samples)`, each sample's labels decoded into
+        the msgspec struct `labels` (only the labels it declares) as `consume` iterates.
+
+        Only one sample is decoded at a time, so an answer costs its body plus the caller's
+        index, not ~500 bytes per decoded sample. With `gate`, the body is read and consumed
+        only while holding it: queries of one gate are evaluated concurrently, but at most
+        its limit of bodies is in memory at once. Errors and non-finite values as `query`.
+        """
+        async with self._answer(promql, at) as (status, response):
+            async with gate or contextlib.nullcontext():
+                raw = await _read_body(response)
+                if status == 200:
+                    samples = lazy_vector(raw, labels)
+                    if samples is not None:
+                        return consume(samples)
+                return consume(_typed_pairs(_other_answer(status, raw), labels))
+
+    @contextlib.asynccontextmanager
+    async def _answer(self, promql: str, at: float | None) -> AsyncIterator[tuple[int, aiohttp.ClientResponse]]:
+        """POST an instant query; yield the status and the response, whose body is still unread."""
         form = {"query": promql}
         if at is not None:
             form["time"] = f"{at:.3f}"
         try:
             async with self._open().post(self._url, data=form) as response:
-                raw = await response.read()
-                status = response.status
+                yield response.status, response
         except TimeoutError:
             raise SourceError("prometheus_timeout", "Prometheus did not answer in time") from None
         except aiohttp.ClientError as err:
             raise SourceError("prometheus_unreachable", f"cannot reach Prometheus: {type(err).__name__}") from None
-        if status == 200:
-            samples = decode_vector(raw)
-            if samples is not None:
-                return samples
-        try:
-            body = decode_answer(raw) if raw.strip() else None
-        except ValueError:
-            raise EngineAnswerError("prometheus_bad_answer", "Prometheus answered with something not JSON") from None
-        if status >= 400 or not isinstance(body, dict) or body.get("status") != "success":
-            detail = body.get("error", "") if isinstance(body, dict) else ""
-            if isinstance(body, dict) and body.get("errorType") == "timeout":  # the engine's own query timeout
-                raise SourceError("prometheus_timeout", f"Prometheus timed out evaluating the query: {detail}"[:300])
-            raise EngineAnswerError("prometheus_error", f"Prometheus answered HTTP {status}: {detail}"[:300])
-        return _samples(body.get("data", {}))
 
     async def federate(self, match: str) -> bytes:
         """Text exposition of the latest samples matching the series selector `match`.
@@ -159,12 +183,114 @@ def decode_vector(raw: bytes) -> list[Sample] | None:
     return [(sample.metric, sample.value[1]) for sample in answer.data.result]
 
 
+class _LabelledSample(msgspec.Struct, Generic[L], gc=False):
+    metric: L
+    value: tuple[float, float]
+
+
+class _LazyData(msgspec.Struct, gc=False):
+    resultType: str
+    result: list[msgspec.Raw]  # each sample left as its JSON text (a view into the body)
+
+
+class _LazyAnswer(msgspec.Struct, gc=False):
+    status: str
+    data: _LazyData
+
+
+_LAZY_DECODER = msgspec.json.Decoder(_LazyAnswer)
+
+
+@functools.cache
+def _sample_decoder(labels: type[L]) -> msgspec.json.Decoder:
+    # Labels the struct does not declare are skipped unread; strict=False as in _VECTOR_DECODER.
+    return msgspec.json.Decoder(_LabelledSample[labels], strict=False)
+
+
+class LazyVector(Generic[L]):
+    """The samples of a successful vector answer, each decoded only as it is iterated."""
+
+    def __init__(self, items: list[msgspec.Raw], labels: type[L]):
+        self._items = items
+        self._labels = labels
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[tuple[L, float]]:
+        decode = _sample_decoder(self._labels).decode
+        for item in self._items:
+            try:
+                sample = decode(item)
+            except msgspec.ValidationError:  # a value msgspec does not read ("+Inf"): json path
+                pair = decode_answer(bytes(item))
+                if isinstance(pair, tuple):  # else not a sample: the json path leaves it out too
+                    yield from _typed_pairs([pair], self._labels)
+                continue
+            yield sample.metric, sample.value[1]
+
+
+def lazy_vector(raw: bytes | bytearray, labels: type[L]) -> LazyVector[L] | None:
+    """The samples of a successful vector answer, to be decoded one at a time into `labels`
+    structs, or None when the answer is anything else (read it with `decode_answer`).
+
+    Only the answer's frame is parsed here (~0.03 s for 100k samples); each sample is decoded
+    as it is iterated, and its labels and value are dropped once the caller has indexed it.
+    Decoding the whole answer first held ~100 MB of label dicts at once for 180k samples.
+    A sample whose value msgspec does not read is read the json way, alone: the labels and
+    values come out the same as on the json path.
+    """
+    try:
+        answer = _LAZY_DECODER.decode(raw)
+    except msgspec.MsgspecError:
+        return None
+    if answer.status != "success" or answer.data.resultType != "vector":
+        return None
+    return LazyVector(answer.data.result, labels)
+
+
 @without_collector
-def decode_answer(text: str | bytes) -> object:
+def decode_answer(text: str | bytes | bytearray) -> object:
     """Decode a query answer, turning each vector sample into a (labels, float) pair as it is
     parsed: the sample's own dict and value list are dropped at once (~40 MB less at 100k
     series than decoding the whole tree first)."""
     return json.loads(text, object_hook=_sample_pair)
+
+
+def _other_answer(status: int, raw: bytes | bytearray) -> list[Sample]:
+    """The samples of an answer the msgspec paths did not take, read by json (a scalar, a
+    "+Inf" value), or the error the answer carries, raised as SourceError/EngineAnswerError."""
+    try:
+        body = decode_answer(raw) if raw.strip() else None
+    except ValueError:
+        raise EngineAnswerError("prometheus_bad_answer", "Prometheus answered with something not JSON") from None
+    if status >= 400 or not isinstance(body, dict) or body.get("status") != "success":
+        detail = body.get("error", "") if isinstance(body, dict) else ""
+        if isinstance(body, dict) and body.get("errorType") == "timeout":  # the engine's own query timeout
+            raise SourceError("prometheus_timeout", f"Prometheus timed out evaluating the query: {detail}"[:300])
+        raise EngineAnswerError("prometheus_error", f"Prometheus answered HTTP {status}: {detail}"[:300])
+    return _samples(body.get("data", {}))
+
+
+async def _read_body(response: aiohttp.ClientResponse) -> bytearray:
+    """The body, grown in one buffer as it arrives. `response.read()` keeps the chunks and then
+    joins them, so for a moment it holds a ~30 MB answer twice."""
+    body = bytearray()
+    async for chunk in response.content.iter_any():
+        body += chunk
+    return body
+
+
+def _typed_pairs(pairs: list[Sample], labels: type[L]) -> list[tuple[L, float]]:
+    """json-path pairs with their label dicts turned into `labels` structs; a sample whose
+    labels are not all strings is not a Prometheus sample and is left out."""
+    typed = []
+    for metric, value in pairs:
+        try:
+            typed.append((msgspec.convert(metric, labels), value))
+        except msgspec.ValidationError:
+            continue
+    return typed
 
 
 def _sample_pair(obj: dict) -> object:

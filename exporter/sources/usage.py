@@ -2,10 +2,12 @@
 
 import asyncio
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from sys import intern
 from typing import TypeVar
+
+import msgspec
 
 from exporter import queries
 from exporter.gcpause import collector_paused, without_collector
@@ -13,6 +15,22 @@ from exporter.sources.prometheus import PrometheusClient, Sample
 
 T = TypeVar("T")
 PodKey = tuple[str, str, str]  # namespace, pod, uid ("" when no source knows it)
+
+
+class PodLabels(msgspec.Struct, gc=False):
+    """The labels the cycle's queries group by, decoded from each sample (the others are
+    skipped unread); a label a sample lacks is ""."""
+
+    namespace: str = ""
+    pod: str = ""
+    uid: str = ""
+    node: str = ""
+    resource: str = ""
+    owner_kind: str = ""
+    owner_name: str = ""
+
+
+Labelled = Iterable[tuple[PodLabels, float]]
 
 
 @dataclass(slots=True)
@@ -43,7 +61,7 @@ class UsageReading:
 
 @dataclass(slots=True)
 class Indexed:
-    """One answer by pod key: (node, value) per key, or per (key, resource) for requests."""
+    """One answer by pod key: an observation (CPU), a value (memory) or [cpu, memory] (requests)."""
 
     values: dict
     dropped: int
@@ -52,19 +70,21 @@ class Indexed:
 async def read_usage(client: PrometheusClient, window_seconds: int, at: float | None = None) -> UsageReading:
     """Run the cycle's queries concurrently and join them per pod (keyed on UID).
 
-    Each answer is turned into a compact index as soon as it is decoded, so at 100k pods the
-    decoded JSON of only one answer is alive at a time. Raises SourceError when Prometheus
-    fails: a partial reading is never returned.
+    Each answer is turned into a compact index as its samples are decoded, one at a time, and
+    the gate lets one body in at a time: the queries run concurrently, but at 100k pods only one
+    ~30 MB body and no decoded answer is alive beside the indexes. Raises SourceError when
+    Prometheus fails: a partial reading is never returned.
     """
+    gate = asyncio.Semaphore(1)
 
-    async def fetch(promql: str, convert: Callable[[list[Sample]], T]) -> T:
-        return convert(await client.query(promql, at))
+    async def fetch(promql: str, convert: Callable[[Labelled], T]) -> T:
+        return await client.query_each(promql, convert, PodLabels, at, gate)
 
     # One pause of the cyclic collector for the whole read (gcpause.py): the decoded answers
     # and their indexes are walked once after it, not at every young pass while they build up.
     with collector_paused():
         cpu, memory, req_v2, req_v1, ksm, owners, prices = await asyncio.gather(
-            fetch(queries.pod_cpu_cores(window_seconds), index_values),
+            fetch(queries.pod_cpu_cores(window_seconds), index_cpu),
             fetch(queries.pod_memory_bytes(window_seconds), index_values),
             fetch(queries.pod_requests_v2(), index_requests),
             fetch(queries.pod_requests_v1(), index_requests),
@@ -79,9 +99,14 @@ def join_usage(
     cpu: list[Sample], memory: list[Sample], req_v2: list[Sample], req_v1: list[Sample],
     ksm_present: bool, owners: list[Sample], prices: list[Sample],
 ) -> UsageReading:
-    """Join raw query answers (see `join`)."""
-    return join(index_values(cpu), index_values(memory), index_requests(req_v2), index_requests(req_v1),
-                ksm_present, index_owners(owners), index_prices(prices))
+    """Join query answers with label dicts, as `PrometheusClient.query` gives them (see `join`)."""
+    return join(index_cpu(_labelled(cpu)), index_values(_labelled(memory)), index_requests(_labelled(req_v2)),
+                index_requests(_labelled(req_v1)), ksm_present, index_owners(_labelled(owners)),
+                index_prices(_labelled(prices)))
+
+
+def _labelled(samples: list[Sample]) -> list[tuple[PodLabels, float]]:
+    return [(msgspec.convert(labels, PodLabels), value) for labels, value in samples]
 
 
 @without_collector
@@ -95,14 +120,12 @@ def join(
     lists without requests (BestEffort) and None for every pod when kube-state-metrics is absent.
     NaN, Inf and negative samples were dropped by the indexes and are counted here.
     """
-    pods: dict[PodKey, PodObservation] = {}
+    pods: dict[PodKey, PodObservation] = cpu.values
     memory_of = memory.values
-    for key, (node, cores) in cpu.values.items():
-        pods[key] = PodObservation(key[0], key[1], key[2], node, cores, memory_of.get(key, (node, 0.0))[1])
-    requests = _Requests(req_v2.values, req_v1.values)
+    for key, pod in pods.items():
+        pod.memory_bytes = memory_of.get(key, 0.0)
     if ksm_present:
-        for pod in pods.values():
-            pod.cpu_request_cores, pod.memory_request_bytes = requests.find(pod.namespace, pod.pod, pod.uid)
+        _Requests(req_v2.values, req_v1.values).apply(pods.values())
     for key, pod in pods.items():
         owner = owners.get(key) or owners.get((key[0], key[1], ""))
         if owner is not None:
@@ -113,20 +136,36 @@ def join(
 
 
 @without_collector
-def index_values(samples: list[Sample]) -> Indexed:
-    """Per pod key: (node label, value); invalid values are counted, not kept."""
-    values: dict[PodKey, tuple[str, float]] = {}
+def index_cpu(samples: Labelled) -> Indexed:
+    """Per pod key: the pod's observation, with its cores and cAdvisor's node. The CPU answer
+    decides which pods are observed, so its index is the join's result, not a copy of it.
+    Invalid values are counted, not kept."""
+    pods: dict[PodKey, PodObservation] = {}
     dropped = 0
     for labels, value in samples:
         if 0.0 <= value < math.inf:
-            values[_key(labels)] = (intern(labels.get("node", "")), value)
+            key = _key(labels)
+            pods[key] = PodObservation(key[0], key[1], key[2], intern(labels.node), value)
+        else:
+            dropped += 1
+    return Indexed(pods, dropped)
+
+
+@without_collector
+def index_values(samples: Labelled) -> Indexed:
+    """Per pod key: the value; invalid values are counted, not kept."""
+    values: dict[PodKey, float] = {}
+    dropped = 0
+    for labels, value in samples:
+        if 0.0 <= value < math.inf:
+            values[_key(labels)] = value
         else:
             dropped += 1
     return Indexed(values, dropped)
 
 
 @without_collector
-def index_requests(samples: list[Sample]) -> Indexed:
+def index_requests(samples: Labelled) -> Indexed:
     """Per pod key: [cpu cores, memory bytes] requested."""
     values: dict[PodKey, list[float]] = {}
     dropped = 0
@@ -134,70 +173,83 @@ def index_requests(samples: list[Sample]) -> Indexed:
         if not 0.0 <= value < math.inf:
             dropped += 1
             continue
-        slot = 0 if labels.get("resource") == "cpu" else 1
+        slot = 0 if labels.resource == "cpu" else 1
         values.setdefault(_key(labels), [0.0, 0.0])[slot] = value
     return Indexed(values, dropped)
 
 
 @without_collector
-def index_owners(samples: list[Sample]) -> dict[PodKey, tuple[str, str]]:
-    """Per pod key (and per name without UID): the controlling owner's kind and name."""
+def index_owners(samples: Labelled) -> dict[PodKey, tuple[str, str]]:
+    """Per pod key (and per name without UID): the controlling owner's kind and name, interned
+    (a ReplicaSet's pods share one copy)."""
     owners: dict[PodKey, tuple[str, str]] = {}
     for labels, _ in samples:
-        owner = (labels.get("owner_kind", ""), labels.get("owner_name", ""))
+        owner = (intern(labels.owner_kind), intern(labels.owner_name))
         key = _key(labels)
         owners[key] = owner
         owners.setdefault((key[0], key[1], ""), owner)
     return owners
 
 
-def index_prices(samples: list[Sample]) -> dict[str, tuple[float, float]]:
+def index_prices(samples: Labelled) -> dict[str, tuple[float, float]]:
     """OpenCost prices per node: (per vCPU-hour, per GiB-hour); nodes lacking either are left out."""
     found: dict[str, list[float]] = {}
     for labels, value in samples:
         if 0.0 <= value < math.inf:
-            slot = 0 if labels.get("resource") == "cpu" else 1
-            found.setdefault(labels.get("node", ""), [math.nan, math.nan])[slot] = value
+            slot = 0 if labels.resource == "cpu" else 1
+            found.setdefault(labels.node, [math.nan, math.nan])[slot] = value
     return {node: (p[0], p[1]) for node, p in found.items() if not math.isnan(p[0] + p[1])}
 
 
 class _Requests:
     """Requests per pod (cores, bytes), found by UID when both sides know it, else by name.
 
-    kube-state-metrics v1 names count only for pods the v2 names do not report.
+    kube-state-metrics v1 names count only for pods the v2 names do not report. Pods are
+    looked up in the answers' own indexes: copies of them by UID and by name held ~20 MB
+    more at 100k pods, for lookups that only pods without a UID need.
     """
 
     def __init__(self, v2: dict[PodKey, list[float]], v1: dict[PodKey, list[float]]) -> None:
-        self.by_uid: dict[PodKey, tuple[float, float]] = {}
-        self.by_name_without_uid: dict[tuple[str, str], tuple[float, float]] = {}
-        self.by_name: dict[tuple[str, str], tuple[float, float]] = {}
-        for source in (v2, v1):
-            reported = set(self.by_name)
-            for (namespace, pod, uid), (cpu, memory) in source.items():
-                name = (namespace, pod)
-                if source is v1 and name in reported:
-                    continue
-                if uid:
-                    self.by_uid[(namespace, pod, uid)] = (cpu, memory)
-                else:
-                    self.by_name_without_uid[name] = (cpu, memory)
-                self.by_name[name] = (cpu, memory)
+        if v1:  # usually empty: kube-state-metrics v2 has no v1 names
+            reported = {key[:2] for key in v2}
+            v1 = {key: value for key, value in v1.items() if key[:2] not in reported}
+        self.sources = (v2, v1)
 
-    def find(self, namespace: str, pod: str, uid: str) -> tuple[float, float]:
-        """Requests of a pod; (0, 0) when kube-state-metrics lists none (BestEffort)."""
-        name = (namespace, pod)
-        found = self.by_uid.get((namespace, pod, uid)) if uid else None
-        if found is None:
-            found = self.by_name_without_uid.get(name)
-        if found is None and not uid:
-            found = self.by_name.get(name)
-        return found if found is not None else (0.0, 0.0)
+    def apply(self, pods: Iterable[PodObservation]) -> None:
+        """Set each pod's requests; (0, 0) when kube-state-metrics lists none (BestEffort)."""
+        by_name = []
+        for pod in pods:
+            found = self._get((pod.namespace, pod.pod, pod.uid)) if pod.uid else None
+            if found is None:
+                found = self._get((pod.namespace, pod.pod, ""))
+            if found is None and not pod.uid:
+                by_name.append(pod)  # any entry of its name will do: found below
+                continue
+            pod.cpu_request_cores, pod.memory_request_bytes = found if found is not None else (0.0, 0.0)
+        if by_name:
+            last = self._last_of({(pod.namespace, pod.pod) for pod in by_name})
+            for pod in by_name:
+                pod.cpu_request_cores, pod.memory_request_bytes = last.get((pod.namespace, pod.pod), (0.0, 0.0))
+
+    def _get(self, key: PodKey) -> list[float] | None:
+        v2, v1 = self.sources
+        found = v2.get(key)
+        return v1.get(key) if found is None else found
+
+    def _last_of(self, names: set[tuple[str, str]]) -> dict[tuple[str, str], list[float]]:
+        """The last entry of each name, v2 then v1 (the names of both never overlap)."""
+        last = {}
+        for source in self.sources:
+            for key, value in source.items():
+                if key[:2] in names:
+                    last[key[:2]] = value
+        return last
 
 
-def _key(labels: dict[str, str]) -> PodKey:
+def _key(labels: PodLabels) -> PodKey:
     """(namespace, pod, uid), interned: each answer decodes its own copies of the same names,
     and interning keeps one copy per name across answers and cycles (~100 MB at 100k pods)."""
-    uid = labels.get("uid", "")
+    uid = labels.uid
     if "_" in uid or not uid.islower():  # systemd cgroup paths write the UID with underscores
         uid = uid.replace("_", "-").lower()
-    return intern(labels.get("namespace", "")), intern(labels.get("pod", "")), intern(uid)
+    return intern(labels.namespace), intern(labels.pod), intern(uid)

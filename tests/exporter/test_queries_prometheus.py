@@ -5,18 +5,20 @@ value per minute, so the rate of each container is known. The expectation is com
 the dump with prometheus_client's parser and a plain filter, not with PromQL.
 """
 
+import asyncio
 import math
 import re
 from collections import defaultdict
 from pathlib import Path
 
+import msgspec
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from exporter import queries
 from exporter.config import PrometheusAccess
 from exporter.sources.prometheus import PrometheusClient
-from exporter.sources.usage import join_usage, read_usage
+from exporter.sources.usage import PodLabels, join_usage, read_usage
 from tests.fixtures.tools import SHARED_DATA, require_shared_data
 
 DATA = SHARED_DATA
@@ -164,3 +166,34 @@ async def test_read_usage_real_ksm_requests_not_doubled(loaded_prometheus):
     for (ns, pod), value in expected.items():
         assert reading.pods[(ns, pod, "")].cpu_request_cores == pytest.approx(value)
     assert reading.requests_known
+
+
+CYCLE_QUERIES = (queries.pod_cpu_cores(60), queries.pod_memory_bytes(60), queries.pod_requests_v2(),
+                 queries.pod_requests_v1(), queries.kube_state_metrics_present(), queries.pod_owners(),
+                 queries.opencost_node_prices())
+
+
+async def test_query_each_real_answers_same_as_label_dicts(loaded_prometheus):
+    """Each answer of the cycle, decoded one sample at a time into PodLabels, gives the labels
+    and values the whole-answer decode gives."""
+    async with PrometheusClient(PrometheusAccess(prometheus_url=loaded_prometheus.url)) as client:
+        for promql in CYCLE_QUERIES:
+            whole = await client.query(promql, TIMES[-1])
+            each = await client.query_each(promql, list, PodLabels, TIMES[-1], asyncio.Semaphore(1))
+            assert each == [(msgspec.convert(labels, PodLabels), value) for labels, value in whole], promql
+            assert each or promql == CYCLE_QUERIES[-1]  # every query but OpenCost's has answers here
+
+
+async def test_query_each_real_infinite_and_nan_samples_kept_for_the_caller(prometheus_factory):
+    """Prometheus writes +Inf, -Inf and NaN as strings; "+Inf" is read by the json path, alone."""
+    prometheus = prometheus_factory()
+    promql = """
+        label_replace(vector(1) / 0, "pod", "inf", "", "")
+        or label_replace(vector(-1) / 0, "pod", "minus", "", "")
+        or label_replace(vector(0) / 0, "pod", "nan", "", "")
+        or label_replace(vector(0.25), "pod", "ok", "", "")"""
+    async with PrometheusClient(PrometheusAccess(prometheus_url=prometheus.url)) as client:
+        each = await client.query_each(promql, list, PodLabels, T0)
+    values = {labels.pod: value for labels, value in each}
+    assert values["inf"] == math.inf and values["minus"] == -math.inf and values["ok"] == 0.25
+    assert math.isnan(values["nan"]) and len(values) == 4

@@ -84,3 +84,39 @@ def test_join_opencost_prices_need_both_cpu_and_ram():
               ({"node": "n2", "resource": "cpu"}, 0.05)]
     reading = join_usage([], [], [], [], False, [], prices)
     assert reading.node_prices == {"n1": (0.03, 0.004)}
+
+
+def test_join_pod_without_uid_takes_last_ksm_entry_of_its_name():
+    v2 = [({"namespace": "a", "pod": "p", "uid": UID_A, "resource": "cpu"}, 1.0),
+          ({"namespace": "a", "pod": "p", "uid": UID_B, "resource": "cpu"}, 2.0),
+          ({"namespace": "a", "pod": "q", "uid": UID_A, "resource": "memory"}, 5.0)]
+    reading = join_usage([(_pod("a", "p"), 0.1), (_pod("a", "q", UID_B), 0.1)], [], v2, [], True, [], [])
+    assert reading.pods[("a", "p", "")].cpu_request_cores == 2.0
+    # A pod with a UID never takes another UID's requests.
+    assert reading.pods[("a", "q", UID_B)].memory_request_bytes == 0.0
+
+
+def test_join_ksm_v1_ignored_for_names_v2_reports_under_a_uid():
+    v2 = [({"namespace": "a", "pod": "p", "uid": UID_A, "resource": "cpu"}, 1.0)]
+    v1 = [({"namespace": "a", "pod": "p", "resource": "cpu"}, 9.0),
+          ({"namespace": "a", "pod": "v", "resource": "cpu"}, 3.0)]
+    cpu = [(_pod("a", "p", UID_B), 0.1), (_pod("a", "v", UID_B), 0.1)]
+    reading = join_usage(cpu, [], v2, v1, True, [], [])
+    assert reading.pods[("a", "p", UID_B)].cpu_request_cores == 0.0
+    assert reading.pods[("a", "v", UID_B)].cpu_request_cores == 3.0
+
+
+def test_join_owner_by_uid_else_by_name():
+    owners = [({"namespace": "a", "pod": "p", "uid": UID_A, "owner_kind": "ReplicaSet", "owner_name": "rs1"}, 1.0),
+              ({"namespace": "a", "pod": "p", "uid": UID_B, "owner_kind": "ReplicaSet", "owner_name": "rs2"}, 1.0)]
+    cpu = [(_pod("a", "p", UID_B), 0.1), (_pod("a", "p"), 0.1)]
+    reading = join_usage(cpu, [], [], [], False, owners, [])
+    assert reading.pods[("a", "p", UID_B)].owner_name == "rs2"
+    assert reading.pods[("a", "p", "")].owner_name == "rs1"  # the first of its name
+
+
+def test_join_memory_of_pod_without_cpu_ignored_and_node_from_cpu():
+    memory = [(_pod("a", "p", node="n2"), 7.0), (_pod("a", "gone"), 9.0)]
+    reading = join_usage([(_pod("a", "p"), 0.1)], memory, [], [], False, [], [])
+    assert list(reading.pods) == [("a", "p", "")] and reading.pods[("a", "p", "")].memory_bytes == 7.0
+    assert reading.pods[("a", "p", "")].node == "n1" and reading.dropped_samples == 0
