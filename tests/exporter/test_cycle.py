@@ -128,6 +128,25 @@ def test_cycle_hostile_label_values_render_and_parse_back():
     assert _pod_value(estimator.body, cat.POD_CPU_USAGE, name, uid="uid-x") == 1.0
 
 
+def _uidless_on(node: NodeFacts, owner: str) -> CycleInputs:
+    """One pod known by name only (no UID anywhere), on `node`, owned by ReplicaSet `owner`."""
+    observed = {("default", "p", ""): PodObservation("default", "p", "", node.name, 0.5, 0.0, 0.5, 0.0,
+                                                     "ReplicaSet", owner)}
+    return CycleInputs(UsageReading(observed, True, 0), {node.name: node}, [])
+
+
+def test_cycle_pod_info_follows_node_and_owner_counters_keep_first_labels():
+    other = NodeFacts(**{**{f: getattr(NODE, f) for f in NODE.__slots__}, "name": "worker-2"})
+    estimator = _estimator(_settings())
+    estimator.apply(_uidless_on(NODE, "web-1"), now=0.0)
+    estimator.apply(_uidless_on(other, "web-2"), now=60.0)
+    samples = _samples(estimator.body)
+    [info] = [dict(labels) for name, labels in samples if name == cat.POD_INFO.name]
+    assert (info["node"], info["owner_name"], info["requests_known"]) == ("worker-2", "web-2", "true")
+    [energy] = [dict(labels) for name, labels in samples if name == cat.POD_ENERGY.name]
+    assert energy["node"] == NODE.name
+
+
 def test_exposition_passes_promtool_check_metrics(tmp_path):
     promtool = require_tool("promtool")
     estimator = _estimator(_settings())
