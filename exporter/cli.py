@@ -27,8 +27,25 @@ class _JsonFormatter(logging.Formatter):
         return json.dumps(entry)
 
 
+class MalformedRequestFilter(logging.Filter):
+    """aiohttp logs a request it cannot parse (a request line over the limit, broken HTTP) with
+    a traceback. That is the client's error, answered with a 400: keep one warning line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from aiohttp.http_exceptions import HttpProcessingError
+
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, HttpProcessingError):
+            record.args = (record.getMessage(), str(error.message)[:200])
+            record.msg = "%s; refused with HTTP 400: %s"
+            record.exc_info = record.exc_text = None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
 def setup_logging(level: str, as_json: bool) -> None:
-    """One handler on stderr; JSON lines when GREENKUBE_LOG_JSON is true."""
+    """One handler on stderr, for GreenKube's loggers and aiohttp's server errors; JSON lines
+    when GREENKUBE_LOG_JSON is true."""
     handler = logging.StreamHandler()
     plain = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     handler.setFormatter(_JsonFormatter() if as_json else plain)
@@ -36,6 +53,10 @@ def setup_logging(level: str, as_json: bool) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level)
     root.propagate = False
+    server = logging.getLogger("aiohttp.server")
+    server.handlers[:] = [handler]
+    server.filters[:] = [MalformedRequestFilter()]
+    server.propagate = False
 
 
 def run_until_signal(main: Callable[[asyncio.Event], Coroutine[Any, Any, None]]) -> None:

@@ -163,12 +163,13 @@ def test_cli_bad_url_with_credentials_masked() -> None:
 
 
 def test_cli_api_long_parameter_gets_json_400() -> None:
-    """A 20 kB parameter reaches validation (JSON error shape), not aiohttp's plain 8 kB refusal."""
+    """A 20 kB parameter reaches validation (JSON error shape), not aiohttp's plain 8 kB refusal;
+    a request line over the 64 kB limit is refused with a 400 and one log line, no traceback."""
     port = free_port()
     process = subprocess.Popen([sys.executable, "-m", "exporter.cli", "api"],
                                env=_clean_env(GREENKUBE_API_PORT=str(port),
                                               GREENKUBE_PROMETHEUS_URL=f"http://127.0.0.1:{free_port()}"),
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + TIMEOUT_SECONDS
         while _scrape(f"http://127.0.0.1:{port}/health") is None and time.monotonic() < deadline:
@@ -177,8 +178,14 @@ def test_cli_api_long_parameter_gets_json_400() -> None:
         with pytest.raises(urllib.error.HTTPError) as refused:
             _OPENER.open(url, timeout=10)  # no proxy: loopback only
         body = refused.value.read().decode()
+        with pytest.raises(urllib.error.HTTPError) as too_long:
+            _OPENER.open(url.replace("a" * 20_000, "a" * 70_000), timeout=10)
+        too_long.value.close()
     finally:
         process.terminate()
-        process.wait(timeout=TIMEOUT_SECONDS)
+        _, stderr = process.communicate(timeout=TIMEOUT_SECONDS)
     assert refused.value.code == 400
     assert '"code": "invalid_parameter"' in body and "namespace" in body
+    assert too_long.value.code == 400
+    assert "Traceback" not in stderr
+    assert "refused with HTTP 400" in stderr
