@@ -24,7 +24,7 @@ over its own samples in the bucket. Power: the energy of the bucket over its len
 """
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -48,9 +48,11 @@ from queryapi.recorded import EVALUATION_SECONDS, hourly_increase, unallocated_t
 from queryapi.results import Point, Series, Timeseries
 
 HOUR_SECONDS = 3600
-# Whole hours one range query reads (and the report's batch of hourly buckets): ~40k points a
-# query for 417 namespaces x 4 counters, ~1 MB of JSON; 48 was as fast and peaked ~30 MB higher.
-HOURS_PER_QUERY = 24
+# Whole hours one range query reads (and the report's batch of hourly buckets): ~80k points a
+# query for 417 namespaces x 4 counters, ~2 MB of JSON. The engine pays a fixed cost per series
+# and query besides its cost per point: on the 1M-row export 48 hours took ~25% less engine CPU
+# than 24 (docs/PERFORMANCE.md); with report.HOURLY_LOOKAHEAD 2 the export holds no more rows.
+HOURS_PER_QUERY = 48
 POD_KEY = ("namespace", "pod", "node")
 AGGREGATE_LABELS: dict[str, tuple[str, ...]] = {
     "cluster": (), "namespace": ("namespace",), "node": ("node",), "pod": POD_KEY,
@@ -226,6 +228,7 @@ def _add_run(per_hour: dict[int, dict[Key, Sequence[float]]], run: list[int], ph
     one tuple of `width` values per group and hour the group has a reading at; False when a
     value is not finite. Columnar: one list per group and source over the run's hours."""
     count, first = len(run), run[0]
+    key_of = _make_key_of(by)
     table: dict[Key, list[list[float] | None]] = {}
     everywhere: set[Key] = set()  # groups with a reading at every hour of the run
     somewhere: dict[Key, set[int]] = {}  # the others: positions of their readings
@@ -235,20 +238,22 @@ def _add_run(per_hour: dict[int, dict[Key, Sequence[float]]], run: list[int], ph
             if index is None or not weights[index]:
                 continue
             weight = weights[index]
-            key = tuple(labels.get(name, "") for name in by)
-            if len(points) == count:  # one point per step, in order
-                values = [weight * point.value for point in points]
-                everywhere.add(key)
-            else:
-                values = [0.0] * count
-                seen = somewhere.setdefault(key, set())
-                for point in points:
-                    position = (point.time - delay - first) // HOUR_SECONDS
-                    values[position] = weight * point.value
-                    seen.add(position)
-            columns = table.setdefault(key, [None] * width)
+            key = key_of(labels)
+            columns = table.get(key)
+            if columns is None:
+                columns = table[key] = [None] * width
             earlier = columns[index]
-            columns[index] = values if earlier is None else [a + b for a, b in zip(earlier, values, strict=True)]
+            if len(points) == count:  # one point per step, in order: added in one pass
+                everywhere.add(key)
+                columns[index] = ([weight * point.value for point in points] if earlier is None
+                                  else [a + weight * point.value for a, point in zip(earlier, points, strict=True)])
+                continue
+            values = columns[index] = [0.0] * count if earlier is None else earlier
+            seen = somewhere.setdefault(key, set())
+            for point in points:
+                position = (point.time - delay - first) // HOUR_SECONDS
+                values[position] += weight * point.value
+                seen.add(position)
     finite = True
     zeros = [0.0] * count
     keys, cells = [], []  # groups read at every hour, and per group one tuple per hour
@@ -266,6 +271,15 @@ def _add_run(per_hour: dict[int, dict[Key, Sequence[float]]], run: list[int], ph
         groups = per_hour.setdefault(hour, {})
         groups.update(zip(keys, at_hour, strict=True))
     return finite
+
+
+def _make_key_of(by: Sequence[str]) -> Callable[[Mapping[str, str]], Key]:
+    """labels -> the tuple of their `by` values ("" for a missing label); one label, the
+    common case, without a generator per series."""
+    if len(by) == 1:
+        name = by[0]
+        return lambda labels: (labels.get(name, ""),)
+    return lambda labels: tuple([labels.get(name, "") for name in by])
 
 
 def _bucket_cells(hours: list[dict[Key, Sequence[float]]], width: int, finite: bool) -> dict[Key, Sequence[float]]:

@@ -40,9 +40,14 @@ JOULES_PER_KWH = 3_600_000.0
 COUNTERS = (POD_ENERGY, POD_CO2E, POD_EMBODIED_CO2E, POD_COST)
 VALUE_COLUMNS = ("energy_kwh", "operational_co2e_grams", "embodied_co2e_grams", "cost")
 # Batches read ahead of the one being written: enough to keep the engine busy, few enough
-# that memory stays a handful of batches' rows.
+# that memory stays a handful of batches' rows. A batch is one bucket (its counters read
+# concurrently), or HOURS_PER_QUERY hourly buckets (two range queries): two of those keep the
+# engine's cores busy, and more in flight only made the engine and the API compete for CPU.
 LOOKAHEAD = 4
+HOURLY_LOOKAHEAD = 2
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Distinct time, label and currency fields a FieldCache keeps (a few MB at most).
+FIELD_CACHE_LIMIT = 20_000
 MEDIA_TYPES = {"csv": "text/csv", "json": "application/json", "ndjson": "application/x-ndjson"}
 # (period_start, period_end, *the aggregate's labels, *VALUE_COLUMNS, currency)
 Row = tuple
@@ -82,16 +87,17 @@ async def _bucket_cells(engine: QueryEngine, by: Sequence[str], matchers: dict[s
 
 async def iter_batches(engine: QueryEngine, params: ReportParams, currency: str) -> AsyncIterator[list[Row]]:
     """Every row of the report in order (period, then group), in batches of buckets (possibly
-    empty), LOOKAHEAD batches read ahead."""
+    empty), LOOKAHEAD (hourly: HOURLY_LOOKAHEAD) batches read ahead."""
     by, matchers = AGGREGATE_LABELS[params.aggregate], filter_matchers(params)
     weights = tuple(await gather_all(read_phase_weight(engine, counter, by, matchers, params.window)
                                      for counter in COUNTERS)) if params.buckets else ()
-    size = HOURS_PER_QUERY if reads_hourly(POD_ENERGY, by, matchers, params.group_by) else 1
+    hourly = reads_hourly(POD_ENERGY, by, matchers, params.group_by)
+    size, ahead = (HOURS_PER_QUERY, HOURLY_LOOKAHEAD) if hourly else (1, LOOKAHEAD)
     batches = (params.buckets[index:index + size] for index in range(0, len(params.buckets), size))
     pending: deque[asyncio.Task[list[Row]]] = deque()
     try:
         while True:
-            while len(pending) < LOOKAHEAD and (batch := next(batches, None)) is not None:
+            while len(pending) < ahead and (batch := next(batches, None)) is not None:
                 pending.append(asyncio.ensure_future(batch_rows(engine, params, currency, batch, weights)))
             if not pending:
                 return
@@ -126,11 +132,13 @@ def csv_line(cells: list[object]) -> str:
     return buffer.getvalue()
 
 
-def csv_rows(rows: Sequence[Row]) -> str:
+def csv_rows(rows: Sequence[Row], fields: "FieldCache | None" = None) -> str:
     """Rows as CSV records, exactly as `csv_line` writes each (RFC 4180 quoting, CRLF). Each
-    distinct time, label and currency cell is made once (`_csv_field`); numbers are written
-    with repr(), which is what the csv module writes for a float (half the csv.writer time)."""
-    fields, labels_of = _FieldCache(), {}
+    distinct time, label and currency cell is made once (`fields`: pass one cache for every
+    call of an export, so its labels are not made again per call); numbers are written with
+    repr(), which is what the csv module writes for a float (half the csv.writer time)."""
+    fields = FieldCache() if fields is None else fields
+    labels_of: dict[tuple, str] = {}
     lines = []
     start = end = currency = None
     head = tail = ""
@@ -149,11 +157,14 @@ def csv_rows(rows: Sequence[Row]) -> str:
     return "".join(lines)
 
 
-class _FieldCache(dict):
+class FieldCache(dict):
     """Time or text -> its CSV field, made on first use: the cell as `_csv_cell` makes it,
-    quoted by the csv module as in a record of several fields."""
+    quoted by the csv module as in a record of several fields. Starts over past
+    FIELD_CACHE_LIMIT fields (a pod export of a large cluster has many labels)."""
 
     def __missing__(self, value: object) -> str:
+        if len(self) >= FIELD_CACHE_LIMIT:
+            self.clear()
         # A record of one empty field is written `""`; followed by another field it is not.
         text = self[value] = csv_line([value, ""]).removesuffix(",\r\n")
         return text
@@ -166,10 +177,11 @@ def json_row(row: Row, aggregate: str) -> str:
     return json.dumps(cells, separators=(",", ":"))
 
 
-def format_rows(rows: Sequence[Row], params: ReportParams, written: int) -> str:
-    """`rows` in the export's format, `written` rows having been sent before them."""
+def format_rows(rows: Sequence[Row], params: ReportParams, written: int, fields: FieldCache | None = None) -> str:
+    """`rows` in the export's format, `written` rows having been sent before them; `fields`:
+    the export's CSV field cache (`csv_rows`)."""
     if params.format == "csv":
-        return csv_rows(rows)
+        return csv_rows(rows, fields)
     if params.format == "ndjson":
         return "".join(json_row(row, params.aggregate) + "\n" for row in rows)
     return "".join(("," if written + index else "") + "\n" + json_row(row, params.aggregate)

@@ -9,7 +9,17 @@ from queryapi.appkeys import ENGINE, SETTINGS
 from queryapi.errors import ApiError
 from queryapi.params import ReportParams
 from queryapi.registry import endpoint
-from queryapi.report import MEDIA_TYPES, Row, columns, csv_line, filename, format_rows, iter_batches, summarize
+from queryapi.report import (
+    MEDIA_TYPES,
+    FieldCache,
+    Row,
+    columns,
+    csv_line,
+    filename,
+    format_rows,
+    iter_batches,
+    summarize,
+)
 from queryapi.results import ReportRows, ReportSummary
 from queryapi.routes.common import model_response, read_query
 
@@ -74,11 +84,11 @@ async def _stream(response: web.StreamResponse, params: ReportParams, first: lis
     """Write the header, every batch's rows (ROWS_PER_WRITE at a time) and the closing text."""
     fmt = params.format
     await response.write({"csv": csv_line(columns(params.aggregate)), "json": "[", "ndjson": ""}[fmt].encode())
-    written, rows = 0, first
+    written, rows, fields = 0, first, FieldCache()
     while rows is not None:
         for start in range(0, len(rows), ROWS_PER_WRITE):
             part = rows[start:start + ROWS_PER_WRITE]
-            await response.write(format_rows(part, params, written).encode())
+            await response.write(format_rows(part, params, written, fields).encode())
             written += len(part)
         rows = await anext(batches, None)
     if fmt == "json":

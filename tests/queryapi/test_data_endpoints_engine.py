@@ -10,7 +10,7 @@ import pytest
 from aiohttp import web
 
 from queryapi.history import HOURS_PER_QUERY
-from queryapi.report import LOOKAHEAD
+from queryapi.report import HOURLY_LOOKAHEAD, LOOKAHEAD
 from tests.fixtures.prometheus import free_port
 from tests.queryapi.stubs import StubEngine
 
@@ -163,9 +163,9 @@ async def test_report_export_hourly_streams_before_reading_every_batch(aiohttp_s
 
     assert first.startswith(b"period_start,")
     # 240 hourly buckets in batches of HOURS_PER_QUERY, two range queries a batch (both
-    # evaluations around each hour): at most LOOKAHEAD + 1 of the 10 batches asked for.
-    assert 240 // HOURS_PER_QUERY == 10
-    assert asked_at_first_bytes <= 2 * (LOOKAHEAD + 1) < engine.range_count == 2 * 10
+    # evaluations around each hour): at most HOURLY_LOOKAHEAD + 1 of the 5 batches asked for.
+    assert 240 // HOURS_PER_QUERY == 5
+    assert asked_at_first_bytes <= 2 * (HOURLY_LOOKAHEAD + 1) < engine.range_count == 2 * 5
     assert (first + rest).count(b"\r\n") == 1 + 240 * 300
 
 

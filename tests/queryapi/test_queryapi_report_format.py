@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from queryapi import report
 from queryapi.params import ReportParams
-from queryapi.report import columns, csv_line, csv_rows, filename, format_rows, json_row
+from queryapi.report import FieldCache, columns, csv_line, csv_rows, filename, format_rows, json_row
 from queryapi.results import ReportRow
 from tests.queryapi.hostile import HOSTILE
 
@@ -80,6 +81,18 @@ def test_csv_rows_each_record_as_csv_line_writes_it(label: str) -> None:
     assert csv_rows(rows) == "".join(csv_line(list(row)) for row in rows)
     parsed = list(csv.reader(io.StringIO(csv_rows(rows), newline="")))
     assert [row[8] for row in parsed] == ["-0.5"] * 3  # cost, after three label columns
+
+
+def test_csv_rows_shared_field_cache_same_records(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(report, "FIELD_CACHE_LIMIT", 3)  # starts over within each call
+    rows = [(*ROW[:2], f"ns-{index}", *ROW[3:]) for index in range(5)] + [ROW]
+    fields = FieldCache()
+
+    texts = [csv_rows(rows[:3], fields), csv_rows(rows[3:], fields), csv_rows(rows[:3], fields)]
+
+    assert texts == [csv_rows(rows[:3]), csv_rows(rows[3:]), csv_rows(rows[:3])]
+    assert "".join(texts[:2]) == "".join(csv_line(list(row)) for row in rows)
+    assert len(fields) <= 3
 
 
 def test_json_row_leaves_out_absent_labels() -> None:
