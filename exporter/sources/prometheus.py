@@ -1,6 +1,5 @@
 """Prometheus HTTP API client (instant queries by POST) for any compatible engine."""
 
-import asyncio
 import contextlib
 import functools
 import json
@@ -92,15 +91,16 @@ class PrometheusClient:
 
     async def query_each(
         self, promql: str, consume: Callable[[Iterable[tuple[L, float]]], T], labels: type[L],
-        at: float | None = None, gate: asyncio.Semaphore | None = None,
+        at: float | None = None, gate: contextlib.AbstractAsyncContextManager | None = None,
     ) -> T:
         """Run an instant query and return `consume(samples)`, each sample's labels decoded into
         the msgspec struct `labels` (only the labels it declares) as `consume` iterates.
 
         Only one sample is decoded at a time, so an answer costs its body plus the caller's
-        index, not ~500 bytes per decoded sample. With `gate`, the body is read and consumed
-        only while holding it: queries of one gate are evaluated concurrently, but at most
-        its limit of bodies is in memory at once. Errors and non-finite values as `query`.
+        index, not ~500 bytes per decoded sample. With `gate` (a semaphore, say), the body is
+        read and consumed only inside it: queries of one gate are evaluated concurrently, but
+        only as many bodies as it lets in are in memory at once. Errors and non-finite values
+        as `query`.
         """
         async with self._answer(promql, at) as (status, response):
             async with gate or contextlib.nullcontext():

@@ -115,6 +115,14 @@ def test_join_owner_by_uid_else_by_name():
     assert reading.pods[("a", "p", "")].owner_name == "rs1"  # the first of its name
 
 
+def test_join_owner_of_unlisted_uid_by_name_last_without_uid_wins():
+    owners = [({"namespace": "a", "pod": "p", "uid": UID_A, "owner_kind": "Node", "owner_name": "n1"}, 1.0),
+              ({"namespace": "a", "pod": "p", "owner_kind": "ReplicaSet", "owner_name": "by-name"}, 1.0)]
+    reading = join_usage([(_pod("a", "p", UID_B), 0.1)], [], [], [], False, owners, [])
+    pod = reading.pods[("a", "p", UID_B)]
+    assert (pod.owner_kind, pod.owner_name) == ("ReplicaSet", "by-name")
+
+
 def test_join_memory_of_pod_without_cpu_ignored_and_node_from_cpu():
     memory = [(_pod("a", "p", node="n2"), 7.0), (_pod("a", "gone"), 9.0)]
     reading = join_usage([(_pod("a", "p"), 0.1)], memory, [], [], False, [], [])
