@@ -94,11 +94,11 @@ class Estimator:
         self._tails: dict[tuple[str, str, bool], str] = {}
 
     def families(self) -> Iterator[bytes]:
-        """The exposition of the current state, rendered one family at a time as it is consumed.
+        """The exposition of the current state, rendered piece by piece as it is consumed.
 
-        Nothing is kept between scrapes: at 100k pods the whole body is ~170 MB, and the HTTP
-        handler writes each family before the next is rendered (under a lock that keeps the
-        cycle from changing the state mid-scrape).
+        Nothing is kept between scrapes: at 100k pods the whole body is ~200 MB, and the HTTP
+        handler writes each piece (a family, or CHUNK_ROWS rows of one) before the next is
+        rendered (under a lock that keeps the cycle from changing the state mid-scrape).
         """
         return self._render(self._gauges)
 
@@ -241,25 +241,25 @@ class Estimator:
     def _render(self, gauges: bool) -> Iterator[bytes]:
         pods = list(self._pods.values())
         nodes = list(self._nodes.values())
-        yield render_rows(cat.POD_ENERGY, pods, "energy")
-        yield render_rows(cat.POD_CO2E, pods, "co2e")
-        yield render_rows(cat.POD_EMBODIED_CO2E, pods, "embodied")
-        yield render_rows(cat.POD_COST, pods, "cost")
-        yield render_rows(cat.NODE_UNALLOCATED_ENERGY, nodes, "energy")
-        yield render_rows(cat.NODE_UNALLOCATED_CO2E, nodes, "co2e")
-        yield render_rows(cat.NODE_UNALLOCATED_EMBODIED_CO2E, nodes, "embodied")
-        yield render_rows(cat.NODE_UNALLOCATED_COST, nodes, "cost")
+        yield from render_rows(cat.POD_ENERGY, pods, "energy")
+        yield from render_rows(cat.POD_CO2E, pods, "co2e")
+        yield from render_rows(cat.POD_EMBODIED_CO2E, pods, "embodied")
+        yield from render_rows(cat.POD_COST, pods, "cost")
+        yield from render_rows(cat.NODE_UNALLOCATED_ENERGY, nodes, "energy")
+        yield from render_rows(cat.NODE_UNALLOCATED_CO2E, nodes, "co2e")
+        yield from render_rows(cat.NODE_UNALLOCATED_EMBODIED_CO2E, nodes, "embodied")
+        yield from render_rows(cat.NODE_UNALLOCATED_COST, nodes, "cost")
         if not gauges:
             return
-        yield render_rows(cat.POD_CPU_USAGE, pods, "cpu")
-        yield render_rows(cat.POD_CPU_REQUEST, pods, "cpu_request")
-        yield render_rows(cat.POD_MEMORY_USAGE, pods, "memory")
-        yield render_rows(cat.POD_MEMORY_REQUEST, pods, "memory_request")
-        yield render_info(cat.POD_INFO, pods, "info_head", "info_tail")
-        yield render_rows(cat.NODE_INFO, nodes, None, labels="info")
-        yield render_rows(cat.NODE_CPU_CAPACITY, nodes, "vcpu")
-        yield render_rows(cat.NODE_MEMORY_CAPACITY, nodes, "memory_bytes")
-        yield render_rows(cat.NODE_PUE, nodes, "pue")
+        yield from render_rows(cat.POD_CPU_USAGE, pods, "cpu")
+        yield from render_rows(cat.POD_CPU_REQUEST, pods, "cpu_request")
+        yield from render_rows(cat.POD_MEMORY_USAGE, pods, "memory")
+        yield from render_rows(cat.POD_MEMORY_REQUEST, pods, "memory_request")
+        yield from render_info(cat.POD_INFO, pods, "info_head", "info_tail")
+        yield from render_rows(cat.NODE_INFO, nodes, None, labels="info")
+        yield from render_rows(cat.NODE_CPU_CAPACITY, nodes, "vcpu")
+        yield from render_rows(cat.NODE_MEMORY_CAPACITY, nodes, "memory_bytes")
+        yield from render_rows(cat.NODE_PUE, nodes, "pue")
         yield render_family(cat.GRID_INTENSITY, [
             (label_string(cat.GRID_INTENSITY.labels, (zone, source)), value)
             for zone, (value, source) in sorted(self._zones.items())
