@@ -93,16 +93,47 @@ def add_memory(pods: dict[PodKey, PodObservation], samples: Labelled) -> int:
 
 @without_collector
 def index_requests(samples: Labelled) -> Indexed:
-    """Per pod key: [cpu cores, memory bytes] requested."""
+    """Per pod key: [cpu cores, memory bytes] requested (kube-state-metrics v1 names)."""
+    values, dropped = _request_entries(samples, None)
+    return Indexed(values, dropped)
+
+
+@without_collector
+def add_requests(pods: dict[PodKey, PodObservation], samples: Collection[tuple[PodLabels, float]]) -> Indexed:
+    """Write the requests kube-state-metrics v2 lists under a pod's own UID into its observation
+    (cores, bytes; a resource it does not list is 0), and index the samples only for the names
+    of the pods left without: `Requests` finds theirs (by name, or v1). One index entry per pod
+    was ~20 MB at 100k pods. Invalid values are counted, not kept."""
+    dropped = 0
+    for labels, value in samples:
+        if not 0.0 <= value < math.inf:
+            dropped += 1
+            continue
+        key = _key(labels)
+        pod = pods.get(key) if key[2] else None
+        if pod is not None:
+            if pod.cpu_request_cores is None:  # first sample of the pod
+                pod.cpu_request_cores = pod.memory_request_bytes = 0.0
+            if labels.resource == "cpu":
+                pod.cpu_request_cores = value
+            else:
+                pod.memory_request_bytes = value
+    names = {key[:2] for key, pod in pods.items() if pod.cpu_request_cores is None}
+    return Indexed(_request_entries(samples, names)[0] if names else {}, dropped)
+
+
+def _request_entries(samples: Labelled, names: set[tuple[str, str]] | None) -> tuple[dict, int]:
+    """Per pod key (of `names` only, unless None): [cpu cores, memory bytes]; and the invalid count."""
     values: dict[PodKey, list[float]] = {}
     dropped = 0
     for labels, value in samples:
         if not 0.0 <= value < math.inf:
             dropped += 1
             continue
-        slot = 0 if labels.resource == "cpu" else 1
-        values.setdefault(_key(labels), [0.0, 0.0])[slot] = value
-    return Indexed(values, dropped)
+        key = _key(labels)
+        if names is None or key[:2] in names:
+            values.setdefault(key, [0.0, 0.0])[0 if labels.resource == "cpu" else 1] = value
+    return values, dropped
 
 
 @without_collector
@@ -155,7 +186,8 @@ def index_prices(samples: Labelled) -> dict[str, tuple[float, float]]:
 
 
 class Requests:
-    """Requests per pod (cores, bytes), found by UID when both sides know it, else by name.
+    """Requests of the pods `add_requests` left without (cores, bytes), found by UID when both
+    sides know it, else by name.
 
     kube-state-metrics v1 names count only for pods the v2 names do not report. Pods are
     looked up in the answers' own indexes: copies of them by UID and by name held ~20 MB

@@ -18,6 +18,7 @@ from exporter.sources.answers import (
     Requests,
     add_memory,
     add_owners,
+    add_requests,
     index_cpu,
     index_prices,
     index_requests,
@@ -41,10 +42,10 @@ async def read_usage(client: PrometheusClient, window_seconds: int, at: float | 
     """Run the cycle's queries concurrently and join them per pod (keyed on UID).
 
     Every answer is consumed as its samples are decoded, one at a time, and the bodies are let
-    in one at a time, the CPU answer's first: it makes the pods' observations, and the memory
-    and owner answers are written into them. At 100k pods that leaves one ~30 MB body and the
-    requests index beside the observations. Raises SourceError when Prometheus fails: a
-    partial reading is never returned.
+    in one at a time, the CPU answer's first: it makes the pods' observations, and the memory,
+    requests and owner answers are written into them. At 100k pods that leaves one ~30 MB body
+    beside the observations. Raises SourceError when Prometheus fails: a partial reading is
+    never returned.
     """
     gate = asyncio.Semaphore(1)
     # One pause of the cyclic collector for the whole read (gcpause.py): the observations and
@@ -63,7 +64,7 @@ async def read_usage(client: PrometheusClient, window_seconds: int, at: float | 
         _, memory_dropped, req_v2, req_v1, ksm, _, prices = await asyncio.gather(
             cpu,
             fetch(queries.pod_memory_bytes(window_seconds), onto_pods(add_memory)),
-            fetch(queries.pod_requests_v2(), index_requests),
+            fetch(queries.pod_requests_v2(), onto_pods(add_requests)),
             fetch(queries.pod_requests_v1(), index_requests),
             fetch(queries.kube_state_metrics_present(), bool),
             fetch(queries.pod_owners(), onto_pods(add_owners)),
@@ -94,9 +95,10 @@ def join_usage(
     """Join query answers with label dicts, as `PrometheusClient.query` gives them (see `join`)."""
     observed = index_cpu(_labelled(cpu))
     memory_dropped = add_memory(observed.values, _labelled(memory))
+    requests = add_requests(observed.values, _labelled(req_v2))
     add_owners(observed.values, _labelled(owners))
-    return join(observed, memory_dropped, index_requests(_labelled(req_v2)), index_requests(_labelled(req_v1)),
-                ksm_present, index_prices(_labelled(prices)))
+    return join(observed, memory_dropped, requests, index_requests(_labelled(req_v1)), ksm_present,
+                index_prices(_labelled(prices)))
 
 
 def _labelled(samples: list[Sample]) -> list[tuple[PodLabels, float]]:
@@ -108,7 +110,7 @@ def join(
     cpu: Indexed, memory_dropped: int, req_v2: Indexed, req_v1: Indexed, ksm_present: bool,
     prices: dict[str, tuple[float, float]],
 ) -> UsageReading:
-    """The reading: the CPU answer's observations (memory and owners written in), with requests.
+    """The reading: the CPU answer's observations (memory, owners, requests by UID written in).
 
     A pod is observed when it has a valid CPU sample. Requests are 0 for pods kube-state-metrics
     lists without requests (BestEffort) and None for every pod when kube-state-metrics is absent.
@@ -116,6 +118,9 @@ def join(
     """
     pods: dict[PodKey, PodObservation] = cpu.values
     if ksm_present:
-        Requests(req_v2.values, req_v1.values).apply(pods.values())
+        Requests(req_v2.values, req_v1.values).apply([p for p in pods.values() if p.cpu_request_cores is None])
+    else:
+        for pod in pods.values():
+            pod.cpu_request_cores = pod.memory_request_bytes = None
     dropped = cpu.dropped + memory_dropped + req_v2.dropped + req_v1.dropped
     return UsageReading(pods, ksm_present, dropped, prices)

@@ -128,3 +128,19 @@ def test_join_memory_of_pod_without_cpu_ignored_and_node_from_cpu():
     reading = join_usage([(_pod("a", "p"), 0.1)], memory, [], [], False, [], [])
     assert list(reading.pods) == [("a", "p", "")] and reading.pods[("a", "p", "")].memory_bytes == 7.0
     assert reading.pods[("a", "p", "")].node == "n1" and reading.dropped_samples == 0
+
+
+def test_join_requests_by_uid_one_resource_listed_other_zero():
+    v2 = [({"namespace": "a", "pod": "p", "uid": UID_A, "resource": "memory"}, 1e8),
+          ({"namespace": "a", "pod": "p", "uid": UID_A, "resource": "cpu"}, math.nan)]
+    cpu = [(_pod("a", "p", UID_A), 0.1), (_pod("a", "besteffort", UID_B), 0.1)]
+    reading = join_usage(cpu, [], v2, [], True, [], [])
+    pod = reading.pods[("a", "p", UID_A)]
+    assert (pod.cpu_request_cores, pod.memory_request_bytes, reading.dropped_samples) == (0.0, 1e8, 1)
+    assert reading.pods[("a", "besteffort", UID_B)].cpu_request_cores == 0.0
+
+
+def test_join_requests_unknown_without_ksm_even_if_listed():
+    v2 = [({"namespace": "a", "pod": "p", "uid": UID_A, "resource": "cpu"}, 1.0)]
+    reading = join_usage([(_pod("a", "p", UID_A), 0.1)], [], v2, [], False, [], [])
+    assert reading.pods[("a", "p", UID_A)].cpu_request_cores is None
