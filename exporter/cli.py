@@ -36,7 +36,10 @@ class MalformedRequestFilter(logging.Filter):
 
         error = record.exc_info[1] if record.exc_info else None
         if isinstance(error, HttpProcessingError):
-            record.args = (record.getMessage(), str(error.message)[:200])
+            # The reason only: aiohttp's message goes on to quote the refused bytes (a header's
+            # value, e.g. a bearer token), which must not reach a log.
+            reason = str(error.message).split(":", 1)[0].strip()[:200]
+            record.args = (record.getMessage(), reason)
             record.msg = "%s; refused with HTTP 400: %s"
             record.exc_info = record.exc_text = None
             record.levelno, record.levelname = logging.WARNING, "WARNING"

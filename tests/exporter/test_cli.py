@@ -181,11 +181,18 @@ def test_cli_api_long_parameter_gets_json_400() -> None:
         with pytest.raises(urllib.error.HTTPError) as too_long:
             _OPENER.open(url.replace("a" * 20_000, "a" * 70_000), timeout=10)
         too_long.value.close()
+        header = urllib.request.Request(f"http://127.0.0.1:{port}/health",
+                                        headers={"Authorization": "Bearer " + "s3cret" * 2_000})
+        with pytest.raises(urllib.error.HTTPError) as header_too_long:
+            _OPENER.open(header, timeout=10)
+        header_too_long.value.close()
     finally:
         process.terminate()
         _, stderr = process.communicate(timeout=TIMEOUT_SECONDS)
     assert refused.value.code == 400
     assert '"code": "invalid_parameter"' in body and "namespace" in body
     assert too_long.value.code == 400
+    assert header_too_long.value.code == 400
     assert "Traceback" not in stderr
-    assert "refused with HTTP 400" in stderr
+    assert stderr.count("refused with HTTP 400") == 2
+    assert "s3cret" not in stderr
