@@ -24,10 +24,15 @@ tools:  ## Debian packages the demo needs
 test-tools:  ## Debian packages the tests need (real Prometheus, Alertmanager, headless Chromium)
 	$(call apt_install,$(TEST_APT_PACKAGES))
 
+# The package alone (what the demo runs), then the test extra on top (what tests and bench need).
 $(VENV)/.installed: pyproject.toml
 	@python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "python3 >= 3.11 is needed"; exit 1; }
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
 	$(PY) -m pip install -q -e '.[test]'
 	touch $@
 
@@ -36,13 +41,13 @@ install: tools $(VENV)/.installed
 demo: install  ## run the whole pipeline on the built-in demo cluster
 	$(VENV)/bin/greenkube demo
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check exporter queryapi tests rules dashboards
 
-test: test-tools $(VENV)/.installed lint  ## ruff, then every test (real Prometheus included)
+test: test-tools $(VENV)/.installed-test lint  ## ruff, then every test (real Prometheus included)
 	$(PY) -m pytest -q
 
-bench: install  ## exporter speed and memory at 1k/10k/100k pods
+bench: tools $(VENV)/.installed-test  ## exporter and query API speed and memory
 	$(PY) -m tests.bench.exporter_bench && $(PY) -m tests.bench.api_bench
 
 clean:
