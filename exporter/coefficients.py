@@ -24,10 +24,9 @@ def resolve_node(
         min_w, max_w, power_source = power.min_watts_per_vcpu, power.max_watts_per_vcpu, power.source
     else:
         min_w, max_w, power_source = settings.onprem_min_watts_per_vcpu, settings.onprem_max_watts_per_vcpu, "default"
-    if override and (override.min_watts_per_vcpu is not None or override.max_watts_per_vcpu is not None):
-        min_w = override.min_watts_per_vcpu if override.min_watts_per_vcpu is not None else min_w
-        max_w = override.max_watts_per_vcpu if override.max_watts_per_vcpu is not None else max_w
-        power_source = "configured"
+    # An override gives both or neither (NodeOverride checks it): never half a pair with a table's half.
+    if override and override.min_watts_per_vcpu is not None and override.max_watts_per_vcpu is not None:
+        min_w, max_w, power_source = override.min_watts_per_vcpu, override.max_watts_per_vcpu, "configured"
 
     pue = (override.pue if override else None) or tables.pue(provider, node.region) or settings.onprem_pue
 

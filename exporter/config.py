@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Annotated, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, Field, HttpUrl, SecretStr, ValidationError
+from pydantic import BaseModel, Field, HttpUrl, SecretStr, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -29,14 +29,36 @@ class ConfigError(Exception):
     """Raised with a one-line, user-facing message when the configuration is invalid."""
 
 
+class SettingConflict(ValueError):
+    """A check across settings (a model validator) that blames one of them, `field`, holding `value`."""
+
+    def __init__(self, field: str, value: object, message: str):
+        super().__init__(message)
+        self.field, self.value, self.message = field, value, message
+
+
 class NodeOverride(BaseModel, frozen=True, extra="forbid"):
-    """Per-node coefficients for on-premises or unknown machines (all optional)."""
+    """Per-node coefficients for on-premises or unknown machines (all optional).
+
+    The power pair is given whole or not at all: half of it would be paired at run time with
+    the other half of a table written for another machine. Idle power (min) above full load
+    (max) would make the dynamic power, and so the energy counters, negative.
+    """
 
     min_watts_per_vcpu: NonNegative | None = None
     max_watts_per_vcpu: NonNegative | None = None
     pue: Annotated[float, Field(ge=1)] | None = None
     grid_zone: str | None = None
     embodied_kg: NonNegative | None = None
+
+    @model_validator(mode="after")
+    def _check_power_pair(self) -> "NodeOverride":
+        min_w, max_w = self.min_watts_per_vcpu, self.max_watts_per_vcpu
+        if (min_w is None) != (max_w is None):
+            raise ValueError("give both min_watts_per_vcpu and max_watts_per_vcpu, or neither")
+        if min_w is not None and max_w is not None and min_w > max_w:
+            raise ValueError(f"min_watts_per_vcpu ({min_w:g}) must not be above max_watts_per_vcpu ({max_w:g})")
+        return self
 
 
 # A Kubernetes namespace name (RFC 1123 label): budgets are keyed by it.
@@ -104,6 +126,14 @@ class ExporterSettings(PrometheusAccess):
     sustainability_score_threshold: Annotated[float, Field(ge=0, le=100)] = Field(
         50.0, description="score below which GreenKubeSustainabilityScoreLow fires")
 
+    @model_validator(mode="after")
+    def _check_onprem_watts(self) -> "ExporterSettings":
+        min_w, max_w = self.onprem_min_watts_per_vcpu, self.onprem_max_watts_per_vcpu
+        if min_w > max_w:
+            raise SettingConflict("onprem_min_watts_per_vcpu", min_w,
+                                  f"must not be above GREENKUBE_ONPREM_MAX_WATTS_PER_VCPU ({max_w:g})")
+        return self
+
 
 S = TypeVar("S", bound=BaseSettings)
 
@@ -163,11 +193,17 @@ def _one_line(err: ValidationError, secrets: set[str]) -> str:
     first = err.errors()[0]
     field = str(first["loc"][0]) if first["loc"] else "?"
     rest = ".".join(str(p) for p in first["loc"][1:])
-    name = f"GREENKUBE_{field.upper()}" + (f" ({rest})" if rest else "")
     value = first.get("input")
+    reason = first["msg"].removeprefix("Value error, ")
+    cause = (first.get("ctx") or {}).get("error")
+    if isinstance(cause, SettingConflict):  # a model check: its input is every setting, so never shown
+        field, rest, value, reason = cause.field, "", cause.value, cause.message
+    more = f" (and {err.error_count() - 1} more)" if err.error_count() > 1 else ""
+    if field == "?":  # a check of the whole model: its input holds every setting, secrets too
+        return f"invalid settings: {reason}{more}"
+    name = f"GREENKUBE_{field.upper()}" + (f" ({rest})" if rest else "")
     # SecretStr fields are never echoed, nor header values (Authorization, X-API-Key).
     shown = "***" if field in secrets or field.endswith("headers") else repr(_without_userinfo(value))
-    more = f" (and {err.error_count() - 1} more)" if err.error_count() > 1 else ""
     if first["type"] == "extra_forbidden":
         return f"unknown setting {field!r}{more}"
-    return f"invalid setting {name}={shown}: {first['msg']}{more}"
+    return f"invalid setting {name}={shown}: {reason}{more}"

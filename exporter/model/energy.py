@@ -13,14 +13,17 @@ IDLE_ATTRIBUTIONS = ("request", "usage", "even", "none")
 
 
 def node_power_watts(vcpu: float, min_watts: float, max_watts: float, utilisation: float) -> float:
-    """Compute power of a node in watts: vCPU x (Wmin + u x (Wmax - Wmin)), u in [0, 1]."""
+    """Compute power of a node in watts: vCPU x (Wmin + u x (Wmax - Wmin)), u in [0, 1].
+
+    Wmax below Wmin (the settings refuse it) counts as Wmax = Wmin: power never falls with load.
+    """
     u = min(max(utilisation, 0.0), 1.0)
-    return vcpu * (min_watts + u * (max_watts - min_watts))
+    return vcpu * (min_watts + u * max(max_watts - min_watts, 0.0))
 
 
 def dynamic_cpu_watts(cores: float, min_watts: float, max_watts: float) -> float:
-    """Compute the power in watts that `cores` of busy CPU add above idle."""
-    return max(cores, 0.0) * (max_watts - min_watts)
+    """Compute the power in watts that `cores` of busy CPU add above idle; never negative."""
+    return max(cores, 0.0) * max(max_watts - min_watts, 0.0)
 
 
 def memory_watts(memory_bytes: float) -> float:

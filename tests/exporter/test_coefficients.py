@@ -84,11 +84,19 @@ def test_resolve_node_onprem_takes_default_prices_and_settings():
 
 
 def test_resolve_node_override_wins_and_is_named_configured():
-    overrides = {AWS_NODE.name: {"min_watts_per_vcpu": 1.0, "pue": 1.4, "grid_zone": "BE", "embodied_kg": 500}}
+    overrides = {AWS_NODE.name: {"min_watts_per_vcpu": 1.0, "max_watts_per_vcpu": 3.0, "pue": 1.4,
+                                 "grid_zone": "BE", "embodied_kg": 500}}
 
     coefficients, info = _resolve(node_overrides=overrides)
 
-    assert (coefficients.min_watts_per_vcpu, coefficients.max_watts_per_vcpu) == (1.0, 4.26)
+    assert (coefficients.min_watts_per_vcpu, coefficients.max_watts_per_vcpu) == (1.0, 3.0)
     assert (coefficients.pue, coefficients.grid_zone, coefficients.intensity_g_per_kwh) == (1.4, "BE", 153.0)
     assert coefficients.embodied_kg == 500
     assert (info["power_source"], info["embodied_source"]) == ("configured", "configured")
+
+
+def test_resolve_node_override_without_power_keeps_the_table_pair():
+    coefficients, info = _resolve(node_overrides={AWS_NODE.name: {"pue": 1.4}})
+
+    assert (coefficients.min_watts_per_vcpu, coefficients.max_watts_per_vcpu) == (0.65, 4.26)
+    assert info["power_source"] == "instance-table"

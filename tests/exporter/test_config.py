@@ -55,7 +55,7 @@ def test_load_settings_node_overrides_yaml_parsed(write_yaml) -> None:
 
 
 def test_load_settings_node_overrides_env_json_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("GREENKUBE_NODE_OVERRIDES", '{"rack-1": {"max_watts_per_vcpu": 4}}')
+    monkeypatch.setenv("GREENKUBE_NODE_OVERRIDES", '{"rack-1": {"min_watts_per_vcpu": 1, "max_watts_per_vcpu": 4}}')
 
     settings = load_settings(ExporterSettings)
 
@@ -97,6 +97,59 @@ def test_load_settings_bad_node_override_error_names_node(write_yaml) -> None:
 
     with pytest.raises(ConfigError, match=r"^invalid setting GREENKUBE_NODE_OVERRIDES \(rack-1.pue\)=0.5: "):
         load_settings(ExporterSettings, path)
+
+
+def test_load_settings_onprem_min_above_max_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GREENKUBE_ONPREM_MIN_WATTS_PER_VCPU", "5")  # the default max is 3.5
+
+    with pytest.raises(ConfigError) as caught:
+        load_settings(ExporterSettings)
+
+    assert str(caught.value) == ("invalid setting GREENKUBE_ONPREM_MIN_WATTS_PER_VCPU=5.0: "
+                                 "must not be above GREENKUBE_ONPREM_MAX_WATTS_PER_VCPU (3.5)")
+
+
+def test_load_settings_onprem_min_equal_max_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GREENKUBE_ONPREM_MIN_WATTS_PER_VCPU", "2")
+    monkeypatch.setenv("GREENKUBE_ONPREM_MAX_WATTS_PER_VCPU", "2")
+
+    assert load_settings(ExporterSettings).onprem_max_watts_per_vcpu == 2.0
+
+
+def test_load_settings_model_check_secrets_never_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GREENKUBE_PROMETHEUS_TOKEN", SECRET)
+    monkeypatch.setenv("GREENKUBE_ONPREM_MAX_WATTS_PER_VCPU", "0.1")
+
+    with pytest.raises(ConfigError) as caught:
+        load_settings(ExporterSettings)
+
+    assert "GREENKUBE_ONPREM_MIN_WATTS_PER_VCPU=0.74" in str(caught.value)
+    assert SECRET not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ('{"min_watts_per_vcpu": 3, "max_watts_per_vcpu": 1}',
+         "min_watts_per_vcpu (3) must not be above max_watts_per_vcpu (1)"),
+        ('{"min_watts_per_vcpu": 3}', "give both min_watts_per_vcpu and max_watts_per_vcpu, or neither"),
+        ('{"max_watts_per_vcpu": 0.5}', "give both min_watts_per_vcpu and max_watts_per_vcpu, or neither"),
+    ],
+)
+def test_load_settings_bad_override_power_pair_refused(
+    monkeypatch: pytest.MonkeyPatch, override: str, message: str
+) -> None:
+    monkeypatch.setenv("GREENKUBE_NODE_OVERRIDES", f'{{"rack-1": {override}}}')
+
+    with pytest.raises(ConfigError) as caught:
+        load_settings(ExporterSettings)
+
+    assert str(caught.value).startswith("invalid setting GREENKUBE_NODE_OVERRIDES (rack-1)=")
+    assert str(caught.value).endswith(": " + message)
+
+
+def test_node_override_without_power_accepted() -> None:
+    assert NodeOverride(pue=1.2).min_watts_per_vcpu is None
 
 
 @pytest.mark.parametrize(
