@@ -5,6 +5,7 @@ the setting and the bad value, before anything starts.
 """
 
 import re
+import ssl
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar
 
@@ -91,6 +92,26 @@ class PrometheusAccess(BaseSettings):
     prometheus_ca_file: Path | None = None
     prometheus_tls_verify: bool = True
     prometheus_timeout_seconds: Positive = 30.0
+
+    @model_validator(mode="after")
+    def _check_ca_file(self) -> "PrometheusAccess":
+        """Load the CA bundle once now, as every client will: a bad one fails here, not per request."""
+        if self.prometheus_ca_file is not None and self.prometheus_tls_verify:
+            problem = _ca_file_problem(self.prometheus_ca_file)
+            if problem:
+                raise SettingConflict("prometheus_ca_file", str(self.prometheus_ca_file), problem)
+        return self
+
+
+def _ca_file_problem(path: Path) -> str:
+    """Why `path` is not a CA bundle the ssl module loads ("" when it is)."""
+    try:
+        ssl.create_default_context(cafile=str(path))
+    except ssl.SSLError:  # before OSError, its base class
+        return "not a PEM CA bundle (no certificate could be loaded from it)"
+    except OSError as err:
+        return f"cannot read the CA file: {err.strerror or err}"
+    return ""
 
 
 class ExporterSettings(PrometheusAccess):

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import certifi
 import pytest
 
 from exporter.config import ConfigError, ExporterSettings, NodeOverride, load_settings
@@ -234,3 +235,43 @@ def test_load_settings_api_bad_env_error_names_variable(monkeypatch: pytest.Monk
 
     with pytest.raises(ConfigError, match=r"^invalid setting GREENKUBE_API_PORT='0': "):
         load_settings(ApiSettings)
+
+
+@pytest.mark.parametrize("cls", [ExporterSettings, ApiSettings])
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (lambda tmp: tmp / "missing.pem", "cannot read the CA file: No such file or directory"),
+        (lambda tmp: tmp, "cannot read the CA file: Is a directory"),
+        (lambda tmp: _write(tmp / "notes.pem", "not a certificate\n"), "not a PEM CA bundle"),
+    ],
+)
+def test_load_settings_bad_ca_file_refused(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, cls: type, make, reason: str
+) -> None:
+    path = make(tmp_path)
+    monkeypatch.setenv("GREENKUBE_PROMETHEUS_CA_FILE", str(path))
+
+    with pytest.raises(ConfigError) as caught:
+        load_settings(cls)
+
+    assert str(caught.value).startswith(f"invalid setting GREENKUBE_PROMETHEUS_CA_FILE={str(path)!r}: {reason}")
+    assert "\n" not in str(caught.value)
+
+
+def test_load_settings_pem_ca_file_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GREENKUBE_PROMETHEUS_CA_FILE", certifi.where())
+
+    assert str(load_settings(ApiSettings).prometheus_ca_file) == certifi.where()
+
+
+def test_load_settings_ca_file_unused_without_verification_not_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GREENKUBE_PROMETHEUS_CA_FILE", "/nonexistent.pem")
+    monkeypatch.setenv("GREENKUBE_PROMETHEUS_TLS_VERIFY", "false")
+
+    assert load_settings(ExporterSettings).prometheus_tls_verify is False
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
