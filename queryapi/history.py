@@ -147,6 +147,8 @@ def _recorded_reading(names: list[str], by: Sequence[str], matchers: Mapping[str
     # Subquery steps fall on whole UTC hours: run at the first one at or after the reading
     # time and shift the readings back onto it (zones with a half-hour offset, the +60 s read).
     offset = -int(reading.timestamp()) % HOUR_SECONDS
+    # TODO(history): no daily roll-up to read long buckets from — a month costs the engine 744
+    # steps per series and phase, a 1-year monthly query ~1 CPU-second (docs/PERFORMANCE.md).
     query = promql.recorded_bucket_sum(names, by, matchers, hours * HOUR_SECONDS, offset)
     return Reading(query, reading + timedelta(seconds=offset), weight)
 
