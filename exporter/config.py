@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, Field, HttpUrl, SecretStr, ValidationError, model_validator
+from pydantic import BaseModel, Field, HttpUrl, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -20,6 +20,13 @@ from pydantic_settings import (
 )
 
 from exporter.model.energy import IDLE_ATTRIBUTIONS
+
+# RFC 9110 5.6.2: a field name is a token; a field value is visible ASCII, spaces and tabs here
+# (no control characters: a newline would end the header; obs-text is left out too).
+_HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+_HEADER_VALUE = re.compile(r"^[\t\x20-\x7e]*$")
+# Headers the HTTP client writes per request: a fixed value would break the message framing.
+_FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding"})
 
 Positive = Annotated[float, Field(gt=0)]
 NonNegative = Annotated[float, Field(ge=0)]
@@ -92,6 +99,34 @@ class PrometheusAccess(BaseSettings):
     prometheus_ca_file: Path | None = None
     prometheus_tls_verify: bool = True
     prometheus_timeout_seconds: Positive = 30.0
+
+    @field_validator("prometheus_headers")
+    @classmethod
+    def _check_headers(cls, headers: dict[str, str]) -> dict[str, str]:
+        """Names and values the HTTP client can send; a header's value is never quoted (it may be a key)."""
+        seen: set[str] = set()
+        for name, value in headers.items():
+            if not _HEADER_NAME.match(name):
+                raise ValueError(f"header name {name[:100]!r} is not an HTTP token (RFC 9110: letters, digits "
+                                 "and !#$%&'*+-.^_`|~; no spaces)")
+            if not _HEADER_VALUE.match(value):
+                raise ValueError(f"the value of header {name!r} has a control or non-ASCII character")
+            if name.lower() in _FRAMING_HEADERS:
+                raise ValueError(f"header {name!r} is set by the HTTP client itself")
+            if name.lower() in seen:
+                raise ValueError(f"header {name!r} is given twice (names are case-insensitive)")
+            seen.add(name.lower())
+        return headers
+
+    @model_validator(mode="after")
+    def _check_authorization(self) -> "PrometheusAccess":
+        """An Authorization header would be replaced by the token, or clash with basic auth."""
+        given = next((name for name in self.prometheus_headers if name.lower() == "authorization"), None)
+        credentials = self.prometheus_token is not None or self.prometheus_username is not None
+        if given and credentials:
+            raise SettingConflict("prometheus_headers", None, f"header {given!r} cannot be combined with "
+                                  "GREENKUBE_PROMETHEUS_TOKEN or GREENKUBE_PROMETHEUS_USERNAME: give one of them")
+        return self
 
     @model_validator(mode="after")
     def _check_ca_file(self) -> "PrometheusAccess":

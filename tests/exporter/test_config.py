@@ -275,3 +275,50 @@ def test_load_settings_ca_file_unused_without_verification_not_read(monkeypatch:
 def _write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
+
+
+@pytest.mark.parametrize("cls", [ExporterSettings, ApiSettings])
+@pytest.mark.parametrize(
+    ("headers", "reason"),
+    [
+        ('{"X-Ok": "a\\nb"}', "the value of header 'X-Ok' has a control or non-ASCII character"),
+        ('{"X-Ok": "a\\u0000b"}', "the value of header 'X-Ok' has a control or non-ASCII character"),
+        ('{"X Bad": "v"}', "header name 'X Bad' is not an HTTP token"),
+        ('{"X:Bad": "v"}', "header name 'X:Bad' is not an HTTP token"),
+        ('{"": "v"}', "header name '' is not an HTTP token"),
+        ('{"Content-Length": "3"}', "header 'Content-Length' is set by the HTTP client itself"),
+        ('{"X-Org": "a", "x-org": "b"}', "header 'x-org' is given twice"),
+    ],
+)
+def test_load_settings_bad_header_refused_value_hidden(
+    monkeypatch: pytest.MonkeyPatch, cls: type, headers: str, reason: str
+) -> None:
+    monkeypatch.setenv("GREENKUBE_PROMETHEUS_HEADERS", headers)
+
+    with pytest.raises(ConfigError) as caught:
+        load_settings(cls)
+
+    assert str(caught.value).startswith(f"invalid setting GREENKUBE_PROMETHEUS_HEADERS=***: {reason}")
+    assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("credential", ["GREENKUBE_PROMETHEUS_TOKEN", "GREENKUBE_PROMETHEUS_USERNAME"])
+def test_load_settings_authorization_header_with_credentials_refused(
+    monkeypatch: pytest.MonkeyPatch, credential: str
+) -> None:
+    monkeypatch.setenv("GREENKUBE_PROMETHEUS_HEADERS", f'{{"authorization": "Bearer {SECRET}"}}')
+    monkeypatch.setenv(credential, "someone")
+
+    with pytest.raises(ConfigError) as caught:
+        load_settings(ApiSettings)
+
+    assert str(caught.value).startswith("invalid setting GREENKUBE_PROMETHEUS_HEADERS=***: header 'authorization' "
+                                        "cannot be combined with GREENKUBE_PROMETHEUS_TOKEN")
+    assert SECRET not in str(caught.value) and "someone" not in str(caught.value)
+
+
+def test_load_settings_headers_tokens_spaces_tabs_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    headers = '{"X-Scope-OrgID": "team-a|team-b", "Authorization": "Basic dTpw", "X_Odd!~": "a b\\tc"}'
+    monkeypatch.setenv("GREENKUBE_PROMETHEUS_HEADERS", headers)
+
+    assert set(load_settings(ApiSettings).prometheus_headers) == {"X-Scope-OrgID", "Authorization", "X_Odd!~"}
