@@ -10,7 +10,16 @@ from pathlib import Path
 from typing import Annotated, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, Field, HttpUrl, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    HttpUrl,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -23,11 +32,30 @@ from exporter.model.energy import IDLE_ATTRIBUTIONS
 
 # RFC 9110 5.6.2: a field name is a token; a field value is visible ASCII, spaces and tabs here
 # (no control characters: a newline would end the header; obs-text is left out too).
-_HEADER_NAME = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
-_HEADER_VALUE = re.compile(r"^[\t\x20-\x7e]*$")
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_HEADER_VALUE = re.compile(r"[\t\x20-\x7e]*")
 # Headers the HTTP client writes per request: a fixed value would break the message framing.
 _FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding"})
 
+# A bearer token or key: printable ASCII, no spaces, at most 4096 characters; the same rule as a
+# token given to POST /api/v1/config/services (queryapi/service_models.py).
+_USERNAME = re.compile(r"[^:\x00-\x1f\x7f]+")
+_TOKEN = re.compile(r"[\x21-\x7e]+")
+
+
+def _check_token(value: SecretStr) -> SecretStr:
+    """Refuse what no server would accept as a token; the reason never quotes it."""
+    text = value.get_secret_value()
+    if not text:
+        raise ValueError("is empty: unset the setting instead (no token)")
+    if len(text) > 4096:
+        raise ValueError("is longer than 4096 characters")
+    if not _TOKEN.fullmatch(text):  # fullmatch: `$` would let a final newline through
+        raise ValueError("must be printable ASCII without spaces (a trailing newline from a file?)")
+    return value
+
+
+Token = Annotated[SecretStr, AfterValidator(_check_token)]
 Positive = Annotated[float, Field(gt=0)]
 NonNegative = Annotated[float, Field(ge=0)]
 Port = Annotated[int, Field(ge=1, le=65535)]
@@ -92,7 +120,7 @@ class PrometheusAccess(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="GREENKUBE_", frozen=True, extra="forbid")
 
     prometheus_url: HttpUrl = HttpUrl("http://127.0.0.1:9090")
-    prometheus_token: SecretStr | None = None
+    prometheus_token: Token | None = None
     prometheus_username: str | None = None
     prometheus_password: SecretStr | None = None
     prometheus_headers: dict[str, str] = Field(default_factory=dict, description="e.g. X-Scope-OrgID")
@@ -100,16 +128,23 @@ class PrometheusAccess(BaseSettings):
     prometheus_tls_verify: bool = True
     prometheus_timeout_seconds: Positive = 30.0
 
+    @field_validator("prometheus_username")
+    @classmethod
+    def _check_username(cls, user: str | None) -> str | None:
+        if user is not None and not _USERNAME.fullmatch(user):
+            raise ValueError("a basic-auth user must not be empty nor hold ':' or control characters")
+        return user
+
     @field_validator("prometheus_headers")
     @classmethod
     def _check_headers(cls, headers: dict[str, str]) -> dict[str, str]:
         """Names and values the HTTP client can send; a header's value is never quoted (it may be a key)."""
         seen: set[str] = set()
         for name, value in headers.items():
-            if not _HEADER_NAME.match(name):
+            if not _HEADER_NAME.fullmatch(name):
                 raise ValueError(f"header name {name[:100]!r} is not an HTTP token (RFC 9110: letters, digits "
                                  "and !#$%&'*+-.^_`|~; no spaces)")
-            if not _HEADER_VALUE.match(value):
+            if not _HEADER_VALUE.fullmatch(value):
                 raise ValueError(f"the value of header {name!r} has a control or non-ASCII character")
             if name.lower() in _FRAMING_HEADERS:
                 raise ValueError(f"header {name!r} is set by the HTTP client itself")
@@ -126,6 +161,23 @@ class PrometheusAccess(BaseSettings):
         if given and credentials:
             raise SettingConflict("prometheus_headers", None, f"header {given!r} cannot be combined with "
                                   "GREENKUBE_PROMETHEUS_TOKEN or GREENKUBE_PROMETHEUS_USERNAME: give one of them")
+        return self
+
+    @model_validator(mode="after")
+    def _check_basic_auth(self) -> "PrometheusAccess":
+        """Basic auth is sent as Latin-1 (the HTTP client's encoding): other characters cannot be."""
+        if self.prometheus_username is None or self.prometheus_token is not None:
+            return self
+        password = self.prometheus_password.get_secret_value() if self.prometheus_password else ""
+        try:
+            self.prometheus_username.encode("latin-1")
+        except UnicodeEncodeError:
+            raise SettingConflict("prometheus_username", self.prometheus_username,
+                                  "basic auth can only send Latin-1 characters") from None
+        try:
+            password.encode("latin-1")
+        except UnicodeEncodeError:
+            raise SettingConflict("prometheus_password", "***", "basic auth can only send Latin-1 characters") from None
         return self
 
     @model_validator(mode="after")
@@ -158,7 +210,7 @@ class ExporterSettings(PrometheusAccess):
     metrics_host: str = "127.0.0.1"
     metrics_port: Port = 9101
     idle_attribution: Literal[IDLE_ATTRIBUTIONS] = "request"  # type: ignore[valid-type]
-    electricity_maps_token: SecretStr | None = None
+    electricity_maps_token: Token | None = None
     electricity_maps_url: HttpUrl = HttpUrl("https://api.electricitymap.org/v3")
     electricity_maps_refresh_seconds: Annotated[float, Field(ge=60)] = 900.0
     # Ember 2024 world average (co2.js average-intensities.json, "World"), used for zones no table knows.

@@ -8,10 +8,10 @@ read the same variables the same way.
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, HttpUrl, SecretStr, field_validator
+from pydantic import Field, HttpUrl, field_validator
 from pydantic_settings import NoDecode, SettingsConfigDict
 
-from exporter.config import Port, PrometheusAccess
+from exporter.config import Port, PrometheusAccess, Token
 
 # An allowed CORS origin: `*`, or scheme://host[:port] with no path (what browsers send in Origin).
 _ORIGIN = re.compile(r"^(\*|https?://[A-Za-z0-9.\-\[\]:]+)$")
@@ -38,7 +38,7 @@ class ApiSettings(PrometheusAccess):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     # --- API platform: auth, rate limit, CORS, runtime configuration, health of services ---
-    api_key: SecretStr | None = Field(
+    api_key: Token | None = Field(
         None, description="Bearer token /api/v1/* requires when set (Authorization: Bearer <key>); unset: open"
     )
     rate_limit: Annotated[int, Field(ge=0, le=1_000_000)] = Field(
@@ -57,7 +57,7 @@ class ApiSettings(PrometheusAccess):
     opencost_url: HttpUrl | None = Field(
         None, description="OpenCost API base URL, checked by /api/v1/health/services (GET <url>/healthz)"
     )
-    electricity_maps_token: SecretStr | None = Field(
+    electricity_maps_token: Token | None = Field(
         None, description="Electricity Maps token, checked by /api/v1/health/services (the exporter uses its own)"
     )
     electricity_maps_url: HttpUrl = Field(
@@ -85,7 +85,7 @@ class ApiSettings(PrometheusAccess):
             value = [part.strip() for part in value.split(",")]
         if isinstance(value, list | tuple):
             origins = tuple(origin.rstrip("/") if origin != "*" else origin for origin in value)
-            bad = [origin for origin in origins if not _ORIGIN.match(origin)]
+            bad = [origin for origin in origins if not _ORIGIN.fullmatch(origin)]
             if bad or not origins:
                 raise ValueError(f"not a CORS origin (`*` or scheme://host[:port]): {bad[0] if bad else ''!r}")
             return origins

@@ -283,6 +283,7 @@ def _write(path: Path, text: str) -> Path:
     [
         ('{"X-Ok": "a\\nb"}', "the value of header 'X-Ok' has a control or non-ASCII character"),
         ('{"X-Ok": "a\\u0000b"}', "the value of header 'X-Ok' has a control or non-ASCII character"),
+        ('{"X-Ok": "ab\\n"}', "the value of header 'X-Ok' has a control or non-ASCII character"),
         ('{"X Bad": "v"}', "header name 'X Bad' is not an HTTP token"),
         ('{"X:Bad": "v"}', "header name 'X:Bad' is not an HTTP token"),
         ('{"": "v"}', "header name '' is not an HTTP token"),
@@ -322,3 +323,60 @@ def test_load_settings_headers_tokens_spaces_tabs_accepted(monkeypatch: pytest.M
     monkeypatch.setenv("GREENKUBE_PROMETHEUS_HEADERS", headers)
 
     assert set(load_settings(ApiSettings).prometheus_headers) == {"X-Scope-OrgID", "Authorization", "X_Odd!~"}
+
+
+@pytest.mark.parametrize(
+    ("cls", "variable"),
+    [(ApiSettings, "GREENKUBE_API_KEY"), (ApiSettings, "GREENKUBE_PROMETHEUS_TOKEN"),
+     (ApiSettings, "GREENKUBE_ELECTRICITY_MAPS_TOKEN"), (ExporterSettings, "GREENKUBE_PROMETHEUS_TOKEN"),
+     (ExporterSettings, "GREENKUBE_ELECTRICITY_MAPS_TOKEN")],
+)
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [("", "is empty: unset the setting instead"),
+     (f"{SECRET} x", "must be printable ASCII without spaces"),
+     (f"{SECRET}\n", "must be printable ASCII without spaces (a trailing newline from a file?)"),
+     (f"{SECRET}\t", "must be printable ASCII without spaces"),
+     (f"{SECRET}é", "must be printable ASCII without spaces"),
+     (SECRET * 300, "is longer than 4096 characters")],
+)
+def test_load_settings_bad_token_refused_never_echoed(
+    monkeypatch: pytest.MonkeyPatch, cls: type, variable: str, value: str, reason: str
+) -> None:
+    monkeypatch.setenv(variable, value)
+
+    with pytest.raises(ConfigError) as caught:
+        load_settings(cls)
+
+    assert str(caught.value).startswith(f"invalid setting {variable}=***: {reason}")
+    assert SECRET not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("user", "password", "message"),
+    [("ann:x", "pw", "invalid setting GREENKUBE_PROMETHEUS_USERNAME='ann:x': a basic-auth user must not be empty"),
+     ("", "pw", "invalid setting GREENKUBE_PROMETHEUS_USERNAME='': a basic-auth user must not be empty"),
+     ("ann", f"{SECRET}€", "invalid setting GREENKUBE_PROMETHEUS_PASSWORD=***: basic auth can only send Latin-1")],
+)
+def test_load_settings_bad_basic_auth_refused(
+    monkeypatch: pytest.MonkeyPatch, user: str, password: str, message: str
+) -> None:
+    monkeypatch.setenv("GREENKUBE_PROMETHEUS_USERNAME", user)
+    monkeypatch.setenv("GREENKUBE_PROMETHEUS_PASSWORD", password)
+
+    with pytest.raises(ConfigError) as caught:
+        load_settings(ExporterSettings)
+
+    assert str(caught.value).startswith(message)
+    assert SECRET not in str(caught.value)
+
+
+def test_load_settings_good_tokens_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GREENKUBE_API_KEY", "k3y-._~+/=!")
+    monkeypatch.setenv("GREENKUBE_PROMETHEUS_USERNAME", "jösé")
+    monkeypatch.setenv("GREENKUBE_PROMETHEUS_PASSWORD", "pass wörd")
+
+    settings = load_settings(ApiSettings)
+
+    assert settings.api_key.get_secret_value() == "k3y-._~+/=!"
+    assert settings.prometheus_username == "jösé"

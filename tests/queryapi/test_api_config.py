@@ -5,6 +5,7 @@ import logging
 
 import pytest
 
+from exporter.config import ConfigError, load_settings
 from queryapi import health_queries as hq
 from queryapi.config import ApiSettings
 from queryapi.service_models import config_view
@@ -188,3 +189,19 @@ async def test_config_services_change_logged_without_secret(api_client, caplog) 
     logged = " ".join(r.getMessage() for r in caplog.records if r.name == "greenkube.queryapi")
     assert "prometheus_token set" in logged
     assert "t0p-secret" not in logged
+
+
+@pytest.mark.parametrize("token", ["", "has space", "tab\there", "newline\n", "é-accent", "x" * 4097, "ok-t0ken"])
+async def test_config_services_token_same_rule_as_startup(api_client, monkeypatch, token: str) -> None:
+    client = await api_client(api_key=KEY)
+    monkeypatch.setenv("GREENKUBE_PROMETHEUS_TOKEN", token)
+    try:
+        load_settings(ApiSettings)
+        startup_accepts = True
+    except ConfigError:
+        startup_accepts = False
+
+    response = await _post(client, {"prometheus_token": token})
+
+    assert (response.status == 200) is startup_accepts
+    assert startup_accepts is (token == "ok-t0ken")

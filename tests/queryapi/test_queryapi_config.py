@@ -35,7 +35,8 @@ def test_settings_environment_prefixed_read(monkeypatch: pytest.MonkeyPatch) -> 
 @pytest.mark.parametrize(
     ("field", "value"),
     [("currency", "euro"), ("api_port", 0), ("max_range_days", 0), ("prometheus_url", "ftp://x"),
-     ("prometheus_timeout_seconds", 0)],
+     ("prometheus_timeout_seconds", 0), ("cors_origins", ["https://app.example\n"]), ("api_key", ""),
+     ("api_key", "two words"), ("electricity_maps_token", "tok\n")],
 )
 def test_settings_bad_value_rejected(field: str, value: object) -> None:
     with pytest.raises(ValidationError, match=field):
