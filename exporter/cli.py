@@ -8,7 +8,7 @@ import signal
 import sys
 from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from exporter.config import ConfigError, ExporterSettings, load_settings
 
@@ -93,6 +93,19 @@ def _api(args: argparse.Namespace) -> None:
     run_until_signal(lambda stop: serve_api(settings, stop))
 
 
+class _CommandParser(argparse.ArgumentParser):
+    """A command's parser; with `one_line_errors` a bad option is one line and exit 2, like a bad setting."""
+
+    def __init__(self, *args: Any, one_line_errors: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.one_line_errors = one_line_errors
+
+    def error(self, message: str) -> NoReturn:
+        if not self.one_line_errors:
+            super().error(message)
+        self.exit(2, f"greenkube: {message} (see {self.prog} --help)\n")
+
+
 def _demo(args: argparse.Namespace) -> None:
     from exporter.demo.runner import run_demo
 
@@ -104,7 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="greenkube", description="Energy, carbon and cost of Kubernetes workloads, stored in Prometheus."
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_CommandParser)
     config_help = "YAML file of settings (GREENKUBE_* environment variables override it)"
 
     exporter = commands.add_parser("exporter", help="estimate per-pod energy, carbon and cost; serve /metrics",
@@ -119,8 +132,9 @@ def build_parser() -> argparse.ArgumentParser:
     api.set_defaults(run=_api)
 
     demo = commands.add_parser("demo", help="run everything on a simulated cluster built from real data",
-                               description="Start a demo cluster, Prometheus, the exporter and the API on "
-                                           "127.0.0.1, and print where each runs. Ctrl-C stops them all.")
+                               description="Start a demo cluster, Prometheus (with GreenKube's rules), the "
+                                           "exporter and the API on 127.0.0.1, and print where each runs. "
+                                           "Ctrl-C stops them all.", one_line_errors=True)
     from exporter.demo.options import add_demo_arguments
 
     add_demo_arguments(demo)

@@ -1,7 +1,9 @@
-"""`greenkube demo` as a real process: numbers appear, Ctrl-C stops every child, busy ports fail fast.
+"""`greenkube demo` as a real process: numbers appear, the rules are loaded, Ctrl-C stops every
+child, a SIGKILLed demo takes its children with it, busy ports fail fast.
 
 The demo runs in its own session with a dead `http_proxy` in its environment: its loopback
-readiness probes and clients must not go through a proxy.
+readiness probes and clients must not go through a proxy. Its TMPDIR is the test's own, so
+what it leaves behind can be seen.
 """
 
 import json
@@ -17,21 +19,26 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
+from exporter.demo.runner import RULE_FILES
 from tests.fixtures.prometheus import free_port
 from tests.fixtures.tools import require_tool
 
 pytestmark = pytest.mark.e2e
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+ROOT = Path(__file__).parents[2]
 
 
 class Demo:
     def __init__(self, workdir: Path, ports: list[int], extra_env: dict[str, str] | None = None):
         self.api, self.prometheus, self.exporter, self.cluster = ports
         self.stdout, self.stderr = workdir / "stdout.log", workdir / "stderr.log"
+        self.tmp = workdir / "tmp"
+        self.tmp.mkdir()
         dead = f"http://127.0.0.1:{free_port()}"
         env = {name: value for name, value in os.environ.items() if not name.startswith("GREENKUBE_")}
-        env |= {"http_proxy": dead, "HTTP_PROXY": dead, **(extra_env or {})}
+        env |= {"http_proxy": dead, "HTTP_PROXY": dead, "TMPDIR": str(self.tmp), **(extra_env or {})}
         names = ["--api-port", "--prometheus-port", "--exporter-port", "--cluster-port"]
         args = [arg for name, port in zip(names, ports, strict=True) for arg in (name, str(port))]
         with self.stdout.open("w") as out, self.stderr.open("w") as err:
@@ -79,10 +86,12 @@ def _children(pid: int) -> set[tuple[int, str]]:
 
 
 def _alive(pid: int, start: str) -> bool:
+    """The process `pid` started at `start` still runs (a zombie waiting for its reaper does not)."""
     try:
-        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[19] == start
+        fields = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return False
+    return fields[19] == start and fields[0] != "Z"
 
 
 def _prometheus_on(port: int) -> list[int]:
@@ -132,6 +141,17 @@ def _positive(text: str) -> bool:
         return False
 
 
+def _rule_groups(demo: Demo) -> list[dict]:
+    body = _get(f"http://127.0.0.1:{demo.prometheus}/api/v1/rules")
+    return json.loads(body)["data"]["groups"] if body else []
+
+
+def _shipped_groups() -> set[tuple[str, str, int]]:
+    """(file, group, rule count) of every group in the repository's rules/ files the demo loads."""
+    return {(name, group["name"], len(group["rules"])) for name in RULE_FILES
+            for group in yaml.safe_load((ROOT / "rules" / name).read_text())["groups"]}
+
+
 def _carbon(demo: Demo) -> float | None:
     body = _get(f"http://127.0.0.1:{demo.api}/api/v1/metrics")
     value = json.loads(body).get("total_carbon_grams") if body else None
@@ -151,6 +171,9 @@ def test_demo_command_running_serves_numbers_and_stops_on_sigint(demo: Demo, ctr
     assert json.loads(_get(f"http://127.0.0.1:{demo.api}/health")) == {"status": "ok"}
     metrics = _get(f"http://127.0.0.1:{demo.exporter}/metrics") or ""
     assert len([line for line in metrics.splitlines() if line.startswith("greenkube_node_info{")]) == 4
+    groups = _rule_groups(demo)
+    assert {(Path(g["file"]).name, g["name"], len(g["rules"])) for g in groups} == _shipped_groups()
+    assert [rule["name"] for group in groups for rule in group["rules"] if rule["health"] == "err"] == []
 
     children = _children(demo.process.pid)
     assert len(children) == 3  # prometheus, exporter, api
@@ -164,7 +187,26 @@ def test_demo_command_running_serves_numbers_and_stops_on_sigint(demo: Demo, ctr
     assert [pid for pid, start in children if _alive(pid, start)] == []
     assert _prometheus_on(demo.prometheus) == []
     assert [port for port in (demo.api, demo.prometheus, demo.exporter, demo.cluster) if not _port_free(port)] == []
-    assert "Traceback" not in demo.stderr.read_text()
+    stderr = demo.stderr.read_text()
+    assert "Traceback" not in stderr
+    assert stderr.rstrip().splitlines()[-1] == "greenkube demo: stopped"
+    assert list(demo.tmp.iterdir()) == []  # the work folder is gone
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="parent-death signal is Linux-only")
+def test_demo_command_killed_with_sigkill_children_exit_too(demo: Demo) -> None:
+    demo.wait_for(lambda: "Press Ctrl-C" in demo.stdout.read_text(), 60, "banner")
+    children = _children(demo.process.pid)
+    assert len(children) == 3  # prometheus, exporter, api
+
+    demo.process.send_signal(signal.SIGKILL)  # the demo alone: no chance to stop anything itself
+    demo.process.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(pid, start) for pid, start in children):
+        time.sleep(0.2)
+
+    assert [pid for pid, start in children if _alive(pid, start)] == []
+    assert _prometheus_on(demo.prometheus) == []
 
 
 def test_demo_command_with_api_key_seed_bearer_example_works(tmp_path: Path) -> None:

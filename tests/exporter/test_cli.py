@@ -196,3 +196,103 @@ def test_cli_api_long_parameter_gets_json_400() -> None:
     assert "Traceback" not in stderr
     assert stderr.count("refused with HTTP 400") == 2
     assert "s3cret" not in stderr
+
+
+def _fake_prometheus(folder: Path, marker: Path) -> Path:
+    """A stand-in for the Prometheus binary: notes that it was started, then fails (exit 3)."""
+    script = folder / "fake-prometheus"
+    script.write_text(f"#!/bin/sh\ntouch {marker}\nexit 3\n")
+    script.chmod(0o755)
+    return script
+
+
+def _demo(tmp_path: Path, *args: str) -> tuple[subprocess.CompletedProcess, Path, Path]:
+    """`greenkube demo` on free ports with a fake Prometheus and its own TMPDIR."""
+    tmp, marker = tmp_path / "tmp", tmp_path / "prometheus-started"
+    tmp.mkdir(exist_ok=True)
+    ports = [arg for flag in ("--api-port", "--prometheus-port", "--exporter-port", "--cluster-port")
+             for arg in (flag, str(free_port()))]
+    prometheus = _fake_prometheus(tmp_path, marker)
+    result = _greenkube("demo", *ports, "--prometheus-bin", str(prometheus), *args, TMPDIR=str(tmp))
+    return result, tmp, marker
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("--speed", "0"), "argument --speed: must be a number above 0 and at most 1000000, not '0'"),
+        (("--speed", "-1"), "argument --speed: must be a number above 0 and at most 1000000, not '-1'"),
+        (("--speed", "nan"), "argument --speed: must be a number above 0 and at most 1000000, not 'nan'"),
+        (("--speed", "inf"), "argument --speed: must be a number above 0 and at most 1000000, not 'inf'"),
+        (("--api-port", "99999"), "argument --api-port: must be a port number from 1 to 65535, not '99999'"),
+        (("--prometheus-port", "0"), "argument --prometheus-port: must be a port number from 1 to 65535, not '0'"),
+        (("--exporter-port", "x"), "argument --exporter-port: must be a port number from 1 to 65535, not 'x'"),
+        (("--cluster-port", "-5"), "argument --cluster-port: must be a port number from 1 to 65535, not '-5'"),
+        (("--scrape-interval-seconds", "0"), "argument --scrape-interval-seconds: must be a number from 0.5 to 600"),
+        (("--scrape-interval-seconds", "601"), "argument --scrape-interval-seconds: must be a number from 0.5 to 600"),
+        (("--cycle-seconds", "0"), "argument --cycle-seconds: must be a number from 0.2 to 3600, not '0'"),
+        (("--cycle-seconds", "nan"), "argument --cycle-seconds: must be a number from 0.2 to 3600, not 'nan'"),
+        (("--data-dir", ""), "argument --data-dir: must be a folder path, not an empty string"),
+    ],
+)
+def test_cli_demo_bad_option_one_line_exit_two_nothing_started(tmp_path: Path, args: tuple[str, ...],
+                                                               expected: str) -> None:
+    result, tmp, marker = _demo(tmp_path, *args)
+
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"greenkube: {expected}")
+    assert result.stderr.rstrip().endswith("(see greenkube demo --help)")
+    assert not marker.exists() and list(tmp.iterdir()) == []
+
+
+def test_cli_demo_two_ports_the_same_one_line_exit_two(tmp_path: Path) -> None:
+    port = str(free_port())
+    result, tmp, marker = _demo(tmp_path, "--exporter-port", port, "--cluster-port", port)
+
+    assert result.returncode == 2
+    assert result.stderr == f"greenkube: --exporter-port and --cluster-port are both {port}: give each demo " \
+                            "server its own port\n"
+    assert not marker.exists() and list(tmp.iterdir()) == []
+
+
+@pytest.mark.parametrize(("layout", "expected"), [
+    ("under-a-file", "cannot be created or written: Not a directory"),
+    ("a-file", "is not a folder"),
+])
+def test_cli_demo_unusable_data_dir_one_line_exit_two(tmp_path: Path, layout: str, expected: str) -> None:
+    (tmp_path / "plain-file").write_text("not a folder\n")
+    data_dir = tmp_path / "plain-file" / "data" if layout == "under-a-file" else tmp_path / "plain-file"
+
+    result, tmp, marker = _demo(tmp_path, "--data-dir", str(data_dir))
+
+    assert result.returncode == 2
+    assert result.stderr == f"greenkube: --data-dir {data_dir} {expected}\n"
+    assert not marker.exists() and list(tmp.iterdir()) == []
+
+
+def test_cli_demo_failed_start_removes_what_it_made(tmp_path: Path) -> None:
+    """Prometheus exits at once: the work folder in TMPDIR and the --data-dir the demo created
+    (with its missing parent) are removed, and the demo cluster's port is free again."""
+    cluster_port = free_port()
+    data_dir = tmp_path / "new" / "data"
+    result, tmp, marker = _demo(tmp_path, "--data-dir", str(data_dir), "--cluster-port", str(cluster_port))
+
+    assert marker.exists()  # it got as far as starting Prometheus
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert "fake-prometheus exited with code 3 before it was ready" in result.stderr
+    assert list(tmp.iterdir()) == [] and not (tmp_path / "new").exists()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", cluster_port))
+
+
+def test_cli_demo_failed_start_keeps_an_existing_data_dir(tmp_path: Path) -> None:
+    data_dir = tmp_path / "kept"
+    data_dir.mkdir()
+    (data_dir / "old-block").write_text("earlier data\n")
+
+    result, tmp, _ = _demo(tmp_path, "--data-dir", str(data_dir))
+
+    assert result.returncode == 2
+    assert (data_dir / "old-block").read_text() == "earlier data\n" and list(tmp.iterdir()) == []
