@@ -5,7 +5,7 @@
 Exception tree:
 
     ApiError                      status, code, message, details
-    ├── InvalidParameter          400 invalid_parameter (bad or unknown query parameter)
+    ├── InvalidParameter          400 invalid_parameter (bad or unknown query parameter or body field)
     ├── EngineError               502 engine_error (the engine answered with an error)
     ├── EngineUnavailable         503 engine_unavailable (cannot connect)
     └── EngineTimeout             504 engine_timeout (no answer in time)
@@ -81,23 +81,28 @@ class EngineTimeout(ApiError):
     code = "engine_timeout"
 
 
-def invalid_parameters(error: ValidationError) -> InvalidParameter:
-    """Turn a request model's ValidationError into a 400 naming every parameter at fault."""
+def invalid_parameters(error: ValidationError, body: bool = False) -> InvalidParameter:
+    """Turn a request model's ValidationError into a 400 naming every parameter at fault.
+
+    `body`: the model is a JSON body's, whose fields are named "body field(s)", not query parameters.
+    """
+    unknown_text = "unknown body field" if body else "unknown parameter"
     details = []
     for item in error.errors(include_url=False, include_input=False):
         cause = (item.get("ctx") or {}).get("error")
         if isinstance(cause, ParameterError):
             details.append({"parameter": cause.parameter, "message": cause.message})
         elif item["type"] == "extra_forbidden":
-            details.append({"parameter": _name(item["loc"]), "message": "unknown parameter"})
+            details.append({"parameter": _name(item["loc"]), "message": unknown_text})
         else:
             details.append({"parameter": _name(item["loc"]), "message": item["msg"]})
 
-    unknown = [d["parameter"] for d in details if d["message"] == "unknown parameter"]
+    unknown = [d["parameter"] for d in details if d["message"] == unknown_text]
     if unknown and len(unknown) == len(details):
-        message = f"unknown query parameter(s): {', '.join(unknown)}"
+        message = f"unknown {'body field' if body else 'query parameter'}(s): {', '.join(unknown)}"
     else:
-        message = "; ".join(f"invalid parameter '{d['parameter']}': {d['message']}" for d in details)
+        what = "body field" if body else "parameter"
+        message = "; ".join(f"invalid {what} '{d['parameter']}': {d['message']}" for d in details)
     return InvalidParameter(message, details)
 
 

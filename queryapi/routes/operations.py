@@ -44,7 +44,7 @@ async def get_config(request: web.Request) -> web.Response:
 
 
 @endpoint(routes, "POST", "/api/v1/config/services", summary="Change service URLs and tokens until restart",
-          tag="config", body=ServicesUpdate, response=EffectiveConfig, errors=(400, 403, 415))
+          tag="config", body=ServicesUpdate, response=EffectiveConfig, errors=(400, 403, 413, 415))
 async def post_config_services(request: web.Request) -> web.Response:
     """Change prometheus_url, prometheus_token, opencost_url or electricity_maps_token in memory.
 
@@ -100,7 +100,8 @@ async def get_prometheus_metrics(request: web.Request) -> web.Response:
 
 
 async def _read_body(request: web.Request, model: type[ServicesUpdate]) -> ServicesUpdate:
-    """A JSON object body validated by `model`; 415 when not declared JSON, 400 when invalid."""
+    """A JSON object body validated by `model`; 415 when not declared JSON, 400 when invalid, 413
+    (aiohttp, reading it) above the application's client_max_size."""
     if request.content_type != "application/json":
         # Requiring JSON also makes browsers send a CORS preflight before a cross-site POST.
         raise UnsupportedMediaType("send the body as JSON (Content-Type: application/json)")
@@ -114,4 +115,4 @@ async def _read_body(request: web.Request, model: type[ServicesUpdate]) -> Servi
     try:
         return model.model_validate(data)
     except ValidationError as err:
-        raise invalid_parameters(err) from None
+        raise invalid_parameters(err, body=True) from None

@@ -1,6 +1,7 @@
 """GET /api/v1/config (redacted) and POST /api/v1/config/services (rules, validation, applied)."""
 
 import asyncio
+import io
 import logging
 
 import pytest
@@ -205,3 +206,34 @@ async def test_config_services_token_same_rule_as_startup(api_client, monkeypatc
 
     assert (response.status == 200) is startup_accepts
     assert startup_accepts is (token == "ok-t0ken")
+
+
+async def test_config_services_unknown_field_named_as_body_field(api_client) -> None:
+    client = await api_client(api_key=KEY)
+
+    response = await _post(client, {"opencost_url": "http://127.0.0.1:9003", "foo": 1, "bar": 2})
+
+    error = (await response.json())["error"]
+    assert (response.status, error["message"]) == (400, "unknown body field(s): foo, bar")
+    assert error["details"] == [{"parameter": "foo", "message": "unknown body field"},
+                                {"parameter": "bar", "message": "unknown body field"}]
+
+
+async def test_config_services_bad_field_named_as_body_field(api_client) -> None:
+    client = await api_client(api_key=KEY)
+
+    response = await _post(client, {"opencost_url": "not a url"})
+
+    assert (await response.json())["error"]["message"].startswith("invalid body field 'opencost_url': ")
+
+
+async def test_config_services_body_too_large_returns_413(api_client) -> None:
+    client = await api_client(api_key=KEY)
+
+    body = io.BytesIO(b'{"opencost_url": "http://127.0.0.1:9003", "pad": "' + b"x" * 2 * 1024**2 + b'"}')
+    response = await client.post("/api/v1/config/services", data=body,
+                                 headers={**AUTH, "Content-Type": "application/json"})
+
+    error = (await response.json())["error"]
+    assert response.status == 413
+    assert (error["status"], error["code"]) == (413, "payload_too_large")

@@ -102,4 +102,5 @@ async def test_openapi_request_body_and_response_models_referenced(api_client) -
     }
     ok = operation["responses"]["200"]["content"]["application/json"]["schema"]
     assert ok == {"$ref": "#/components/schemas/EffectiveConfig"}
-    assert {"400", "401", "403", "415", "429"} <= set(operation["responses"])
+    assert {"400", "401", "403", "413", "415", "429"} <= set(operation["responses"])
+    assert operation["responses"]["413"]["description"] == "Body too large"
