@@ -26,6 +26,7 @@ async def read_cluster_metrics(
         "operational": promql.cluster_increase(POD_CO2E, seconds),
         "embodied": promql.cluster_increase(POD_EMBODIED_CO2E, seconds),
         "cost": promql.cluster_increase(POD_COST, seconds),
+        "facility_energy": promql.cluster_facility_energy(seconds),
         "power": promql.cluster_power(power_window_seconds),
         "pods": promql.count_pods(seconds),
         "namespaces": promql.count_namespaces(seconds),
@@ -46,12 +47,18 @@ async def read_cluster_metrics(
         pod_count=round(values["pods"]),
         namespace_count=round(values["namespaces"]),
         node_count=round(values["nodes"]),
-        # Energy-weighted by construction: total grams over total kWh of the same window.
-        grid_intensity_grams_per_kwh=values["operational"] / kwh if kwh > 0 else None,
+        grid_intensity_grams_per_kwh=grid_intensity(values["operational"], values["facility_energy"]),
         sustainability_score=score,
         from_=window.from_,
         to=window.to,
     )
+
+
+def grid_intensity(operational_grams: float, facility_joules: float) -> float | None:
+    """Energy-weighted grid intensity (g CO2e/kWh): operational grams over the kWh drawn from
+    the grid (IT energy x PUE) in the same window; None without energy."""
+    kwh = facility_joules / JOULES_PER_KWH
+    return operational_grams / kwh if kwh > 0 else None
 
 
 async def _read_score(engine: QueryEngine, window: WindowParams) -> float | None:

@@ -26,6 +26,7 @@ from exporter.catalogue import (
     SUSTAINABILITY_SCORE,
 )
 from queryapi import promql
+from queryapi.cluster import grid_intensity
 from queryapi.engine import QueryEngine
 from queryapi.gather import Key, first_labels, index, run_queries
 from queryapi.listing import page, sort_items
@@ -61,11 +62,6 @@ def _totals(values: dict[str, dict[Key, float]], key: Key, currency: str) -> dic
     }
 
 
-def _intensity(operational_grams: float, energy_joules: float) -> float | None:
-    kwh = energy_joules / JOULES_PER_KWH
-    return operational_grams / kwh if kwh > 0 else None
-
-
 async def read_namespaces(ctx: Context, params: NamespaceListParams) -> NamespaceList:
     """Namespaces with pod energy data in the window: totals (J, kWh, g CO2e, currency), power
     at `to` (W), pod and node counts, intensity (g/kWh) and score; sorted and paged."""
@@ -73,6 +69,7 @@ async def read_namespaces(ctx: Context, params: NamespaceListParams) -> Namespac
     queries = {name: promql.increase_by(counter, by, seconds, matchers) for name, counter in _COUNTERS.items()}
     queries |= {
         "power": promql.power_by(by, ctx.power_window_seconds, matchers),
+        "facility_energy": promql.facility_energy_by(by, seconds, matchers),
         "pods": promql.count_by(by, ("namespace", "pod"), seconds, matchers),
         "nodes": promql.count_by(by, ("namespace", "node"), seconds, matchers),
         "score": promql.latest(SUSTAINABILITY_SCORE, seconds, matchers),
@@ -86,7 +83,8 @@ async def read_namespaces(ctx: Context, params: NamespaceListParams) -> Namespac
         items.append(NamespaceMetrics(
             namespace=key[0], **totals, pod_count=round(values["pods"].get(key, 0)),
             node_count=round(values["nodes"].get(key, 0)), sustainability_score=values["score"].get(key),
-            grid_intensity_grams_per_kwh=_intensity(totals["operational_carbon_grams"], totals["total_energy_joules"]),
+            grid_intensity_grams_per_kwh=grid_intensity(totals["operational_carbon_grams"],
+                                                        values["facility_energy"].get(key, 0.0)),
         ))
     ordered = sort_items(items, ("namespace",), params.sort, params.order)
     return NamespaceList(total=len(items), offset=params.offset, limit=params.limit, from_=params.from_,

@@ -126,8 +126,8 @@ class ClusterMetrics(Totals):
     namespace_count: int = Field(description="Distinct namespaces with pod energy data in the window")
     node_count: int = Field(description="Distinct nodes with pod or unallocated energy data in the window")
     grid_intensity_grams_per_kwh: float | None = Field(
-        description="Energy-weighted operational CO2e per IT kWh over the window; includes PUE "
-                    "(grams per kWh measured before PUE). null when the window holds no energy."
+        description="Grid intensity, energy-weighted: operational CO2e per kWh drawn from the grid "
+                    "(IT energy x PUE) over the window. null when the window holds no energy."
     )
     sustainability_score: float | None = Field(
         None, description="0..100; null until the exporter publishes the score series"

@@ -21,7 +21,7 @@ import re
 import textwrap
 from collections.abc import Mapping, Sequence
 
-from exporter.catalogue import BUILD_INFO, NODE_UNALLOCATED_ENERGY, POD_ENERGY, UNALLOCATED_OF, MetricDef
+from exporter.catalogue import BUILD_INFO, NODE_PUE, NODE_UNALLOCATED_ENERGY, POD_ENERGY, UNALLOCATED_OF, MetricDef
 
 _LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 _METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
@@ -94,6 +94,17 @@ def cluster_power(rate_window_seconds: int) -> str:
     """)
 
 
+def cluster_facility_energy(window_seconds: int) -> str:
+    """Energy the cluster drew from the grid over the window (J): the IT energy of pods and of
+    unallocated idle, each times its node's PUE (the last in the window)."""
+    window = format_duration(window_seconds)
+    pue = _node_pue(window)
+    return _clean(f"""
+        (sum(increase({POD_ENERGY.name}[{window}]) * on (node) group_left () {pue}) or vector(0))
+        + (sum(increase({NODE_UNALLOCATED_ENERGY.name}[{window}]) * on (node) group_left () {pue}) or vector(0))
+    """)
+
+
 def count_pods(window_seconds: int) -> str:
     """Number of distinct (namespace, pod) pairs with an energy series in the window."""
     window = format_duration(window_seconds)
@@ -148,6 +159,14 @@ def increase_by(counter: MetricDef, by: Sequence[str], window_seconds: int,
     (no `by`: one sum). Unit of the counter (joules, grams, currency)."""
     window = format_duration(window_seconds)
     return _sum_by(by, f"increase({selector(counter.name, matchers)}[{window}])")
+
+
+def facility_energy_by(by: Sequence[str], window_seconds: int, matchers: Mapping[str, str] | None = None) -> str:
+    """Energy the pods drew from the grid over the window, per `by` group (J): each pod's IT
+    energy increase times its node's PUE (the last in the window)."""
+    window = format_duration(window_seconds)
+    return _sum_by(by, f"increase({selector(POD_ENERGY.name, matchers)}[{window}]) * on (node) group_left () "
+                       f"{_node_pue(window)}")
 
 
 def node_increase(counter: MetricDef, window_seconds: int, matchers: Mapping[str, str] | None = None) -> str:
@@ -306,6 +325,10 @@ def _pods_or_unallocated(function: str, counter: MetricDef, window_seconds: int,
           or {function}({selector(unallocated.name, matchers)}[{window}])
         )
     """)
+
+
+def _node_pue(window: str) -> str:
+    return f"max by (node) (last_over_time({NODE_PUE.name}[{window}]))"
 
 
 def _sum_by(by: Sequence[str], expr: str) -> str:

@@ -37,8 +37,8 @@ class NamespaceMetrics(Totals):
     pod_count: int = Field(description="Distinct pods with energy data in the window")
     node_count: int = Field(description="Distinct nodes its pods ran on in the window")
     grid_intensity_grams_per_kwh: float | None = Field(
-        description="Operational CO2e per IT kWh over the window (energy-weighted, PUE included); "
-                    "null without energy")
+        description="Grid intensity, energy-weighted: operational CO2e per kWh drawn from the grid "
+                    "(IT energy x PUE) over the window; null without energy")
     sustainability_score: float | None = Field(description="0..100, latest in the window; null if not published")
 
 

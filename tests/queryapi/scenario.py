@@ -12,8 +12,9 @@ day, two month boundaries, ISO weeks, and the America/New_York spring-forward of
     ml     a namespace that appears: trainer-0 from 2024-02-26 09:10 on, trainer-1 from
            2024-02-27 13:20 to 2024-03-04 17:25
 
-plus each node's unallocated counters. The exporter restarts once: no samples from
-2024-02-14 10:21 to 10:33, then every counter starts again from 0 (a reset).
+plus each node's unallocated counters and its PUE gauge (node-a 1.25, node-b 1.5). The
+exporter restarts once: no samples from 2024-02-14 10:21 to 10:33, then every counter starts
+again from 0 (a reset).
 
 Each pod has the four counters at constant rates: energy `watts` J/s; operational carbon
 watts x the node's grams per joule; embodied watts / 10^4 g/s; cost watts / 10^6 per s.
@@ -25,6 +26,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from exporter.catalogue import (
+    NODE_PUE,
     NODE_UNALLOCATED_CO2E,
     NODE_UNALLOCATED_COST,
     NODE_UNALLOCATED_EMBODIED_CO2E,
@@ -35,7 +37,7 @@ from exporter.catalogue import (
     POD_ENERGY,
     MetricDef,
 )
-from tests.fixtures.history import CounterSeries
+from tests.fixtures.history import CounterSeries, GaugeSeries
 
 STEP = 60
 MINUTE, HOUR, DAY = 60, 3600, 86400
@@ -50,7 +52,9 @@ START, END = at("2024-01-31T00:00"), at("2024-03-12T00:00")
 FIRST, LAST = START - 13 * MINUTE, END + 13 * MINUTE  # first and last sample
 DOWN, UP = at("2024-02-14T10:21"), at("2024-02-14T10:33")
 ROLLOUT = at("2024-02-20T12:36")
+# Operational grams per IT joule (grid intensity x PUE): 0.0001 g/J = 360 g per IT kWh.
 GRAMS_PER_JOULE = {"node-a": 0.0001, "node-b": 0.0003}
+PUE = {"node-a": 1.25, "node-b": 1.5}
 NAMESPACES = ("batch", "data", "ml", "shop")
 # namespace, pod, node, watts, start, end
 PODS = [
@@ -81,7 +85,7 @@ def _segments(start: int, end: int) -> list[tuple[int, int]]:
     return [(start, end)]
 
 
-def build() -> list[CounterSeries]:
+def build() -> list[CounterSeries | GaugeSeries]:
     """Every series of the scenario; a restarted series is two in a row with the same labels."""
     series = []
     for namespace, pod, node, watts, start, end in PODS:
@@ -93,6 +97,7 @@ def build() -> list[CounterSeries]:
                  NODE_UNALLOCATED_EMBODIED_CO2E: embodied, NODE_UNALLOCATED_COST: cost}
         for metric, rate in rates.items():
             series.extend(CounterSeries(metric, {"node": node}, rate, a, b, STEP) for a, b in _segments(FIRST, LAST))
+        series.extend(GaugeSeries(NODE_PUE, {"node": node}, PUE[node], a, b, STEP) for a, b in _segments(FIRST, LAST))
     return series
 
 

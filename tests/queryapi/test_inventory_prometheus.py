@@ -50,8 +50,11 @@ async def test_namespaces_february_totals_match_truth(history_prometheus, api_cl
         assert item["currency"] == "EUR"
     assert (items["shop"]["pod_count"], items["shop"]["node_count"]) == (3, 2)
     assert (items["batch"]["pod_count"], items["ml"]["pod_count"]) == (30, 2)  # runner and 29 jobs
-    # db-0 on node-a only: 0.0001 g/J = 360 g/kWh.
-    assert items["data"]["grid_intensity_grams_per_kwh"] == pytest.approx(360.0, rel=REL)
+    # db-0 on node-a only: 0.0001 g per IT joule = 360 g per IT kWh; over PUE 1.25, 288 g per
+    # kWh drawn from the grid. shop: web-0 30 W on node-a, web-1 20 W on node-b (g/J 0.0003,
+    # PUE 1.5), so grams / grid kWh = (30 x 360 + 20 x 1080) / (30 x 1.25 + 20 x 1.5) = 480.
+    assert items["data"]["grid_intensity_grams_per_kwh"] == pytest.approx(288.0, rel=REL)
+    assert items["shop"]["grid_intensity_grams_per_kwh"] == pytest.approx(480.0, rel=1e-4)
     assert items["ml"]["power_watts"] == pytest.approx(150.0, rel=REL)  # trainer-0 100 W + trainer-1 50 W
     assert items["data"]["sustainability_score"] is None
 
@@ -77,8 +80,9 @@ async def test_nodes_february_include_unallocated(history_prometheus, api_client
         node = item["node"]
         assert item["total_energy_joules"] == _close([POD_ENERGY, NODE_UNALLOCATED_ENERGY], node=node)
         assert item["operational_carbon_grams"] == _close([POD_CO2E, NODE_UNALLOCATED_CO2E], node=node)
-        # No greenkube_node_info in this history: facts are null, not errors.
-        assert (item["provider"], item["pue"], item["cpu_utilisation_ratio"]) == (None, None, None)
+        # No greenkube_node_info in this history: facts are null, not errors; PUE is recorded.
+        assert (item["provider"], item["cpu_utilisation_ratio"]) == (None, None)
+    assert [item["pue"] for item in body["items"]] == [1.25, 1.5]
     # At 03-01 00:00: node-a web-0 30 + db-0 50 + trainer-0 100 + 5 unallocated; node-b 20 + 60 + 50 + 15.
     assert [item["power_watts"] for item in body["items"]] == pytest.approx([185.0, 145.0], rel=REL)
 

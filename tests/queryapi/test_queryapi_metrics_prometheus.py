@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 import pytest
 
 from exporter.catalogue import (
+    NODE_PUE,
     NODE_UNALLOCATED_CO2E,
     NODE_UNALLOCATED_COST,
     NODE_UNALLOCATED_EMBODIED_CO2E,
@@ -28,13 +29,15 @@ from exporter.catalogue import (
 from queryapi import promql
 from queryapi.config import ApiSettings
 from queryapi.engine import QueryEngine
-from tests.fixtures.history import CounterSeries, render_openmetrics
+from tests.fixtures.history import CounterSeries, GaugeSeries, render_openmetrics
 
 T0 = int(datetime(2024, 3, 1, tzinfo=UTC).timestamp())
 MINUTE, HOUR, DAY = 60, 3600, 86400
 REL = 1e-9
 # Operational grams per joule of each node's grid (0.0001 g/J = 360 g/kWh, 0.0003 g/J = 1080 g/kWh).
 GRAMS_PER_JOULE = {"node-a": 0.0001, "node-b": 0.0003}
+# Those grams are per IT joule; the grid supplied PUE times as much energy.
+PUE = {"node-a": 1.25, "node-b": 1.5}
 # namespace, pod, node, watts, embodied g/s, cost per s, start, end
 PODS = [
     ("shop", "web-1", "node-a", 10.0, 0.002, 0.0001, T0, T0 + 2 * HOUR),
@@ -47,7 +50,7 @@ UNALLOCATED = [("node-a", 5.0, 0.001, 0.00005), ("node-b", 15.0, 0.002, 0.00015)
 HOSTILE_NAMESPACE = 'evil"} or vector(1) \\ \n#'
 
 
-def _history() -> list[CounterSeries]:
+def _history() -> list[CounterSeries | GaugeSeries]:
     series = []
     for namespace, pod, node, watts, embodied, cost, start, end in PODS:
         labels = {"namespace": namespace, "pod": pod, "node": node}
@@ -58,6 +61,7 @@ def _history() -> list[CounterSeries]:
         for metric, rate in ((NODE_UNALLOCATED_ENERGY, watts), (NODE_UNALLOCATED_CO2E, watts * GRAMS_PER_JOULE[node]),
                              (NODE_UNALLOCATED_EMBODIED_CO2E, embodied), (NODE_UNALLOCATED_COST, cost)):
             series.append(CounterSeries(metric, {"node": node}, rate, T0, T0 + 2 * HOUR))
+        series.append(GaugeSeries(NODE_PUE, {"node": node}, PUE[node], T0, T0 + 2 * HOUR))
     # A pod with a hostile namespace, an hour before the rest: only the escaping test reads it.
     hostile = {"namespace": HOSTILE_NAMESPACE, "pod": "p", "node": "node-a"}
     series.append(CounterSeries(POD_ENERGY, hostile, 1.0, T0 - 2 * HOUR, T0 - HOUR))
@@ -69,6 +73,12 @@ HISTORY = _history()
 
 def _truth(metrics, start: int, end: int) -> float:
     return sum(s.increase(start, end) for s in HISTORY if s.metric in metrics)
+
+
+def _grid_joules(start: int, end: int) -> float:
+    """Energy drawn from the grid over [start, end]: IT energy times the node's PUE (J)."""
+    return sum(s.increase(start, end) * PUE[s.labels["node"]] for s in HISTORY
+               if s.metric in (POD_ENERGY, NODE_UNALLOCATED_ENERGY) and s.labels["node"] in PUE)
 
 
 def _edge_allowance(metrics, start: int, end: int) -> float:
@@ -116,8 +126,10 @@ async def test_metrics_aligned_window_matches_ground_truth(
     assert body["embodied_carbon_grams"] == _close_to_truth(embodied, start, end)
     assert body["total_carbon_grams"] == _close_to_truth(operational | embodied, start, end)
     assert body["total_cost"] == _close_to_truth({POD_COST, NODE_UNALLOCATED_COST}, start, end)
+    # Operational grams over the grid's kWh; 1% covers increase()'s extrapolation where job-x
+    # ends inside the window (its 80 W on node-b weigh differently in grams and in grid energy).
     assert body["grid_intensity_grams_per_kwh"] == pytest.approx(
-        body["operational_carbon_grams"] / body["total_energy_kwh"], rel=REL
+        _truth(operational, start, end) / (_grid_joules(start, end) / 3.6e6), rel=0.01
     )
     power = sum(s.rate for s in HISTORY if s.metric in energy and s.start <= end - 5 * MINUTE and s.end >= end)
     assert body["power_watts"] == pytest.approx(power, rel=REL)
@@ -136,9 +148,10 @@ async def test_metrics_hour_window_hand_checked_numbers(history_prometheus, api_
     # Watts alive 00:30-01:30: pods 10 + 20 + 40, unallocated 5 + 15 -> 90 W for 3600 s.
     assert body["total_energy_joules"] == pytest.approx(90 * 3600, rel=REL)
     assert body["total_energy_kwh"] == pytest.approx(0.09, rel=REL)
-    # node-a 55 W x 0.0001 g/J + node-b 35 W x 0.0003 g/J = 0.016 g/s -> 57.6 g; 57.6 g / 0.09 kWh = 640 g/kWh.
+    # node-a 55 W x 0.0001 g/J + node-b 35 W x 0.0003 g/J = 0.016 g/s -> 57.6 g. From the grid:
+    # (55 W x 1.25 + 35 W x 1.5) x 3600 s = 436,500 J = 0.12125 kWh; 57.6 g / 0.12125 kWh.
     assert body["operational_carbon_grams"] == pytest.approx(57.6, rel=REL)
-    assert body["grid_intensity_grams_per_kwh"] == pytest.approx(640.0, rel=REL)
+    assert body["grid_intensity_grams_per_kwh"] == pytest.approx(57.6 / 0.12125, rel=REL)
     assert body["power_watts"] == pytest.approx(90.0, rel=REL)
 
 

@@ -108,3 +108,22 @@ def test_count_nodes_pods_or_unallocated_energy() -> None:
         "  )\n"
         ")"
     )
+
+
+def test_facility_energy_by_namespace_weights_energy_by_node_pue_exactly() -> None:
+    query = promql.facility_energy_by(("namespace",), 3600, {"namespace": 'a"b'})
+
+    assert query == (
+        'sum by (namespace) (increase(greenkube_pod_energy_joules_total{namespace="a\\"b"}[3600s]) '
+        "* on (node) group_left () max by (node) (last_over_time(greenkube_node_pue_ratio[3600s])))"
+    )
+
+
+def test_cluster_facility_energy_adds_pods_and_unallocated_times_pue() -> None:
+    pue = "max by (node) (last_over_time(greenkube_node_pue_ratio[60s]))"
+
+    assert promql.cluster_facility_energy(60) == (
+        f"(sum(increase(greenkube_pod_energy_joules_total[60s]) * on (node) group_left () {pue}) or vector(0))\n"
+        f"+ (sum(increase(greenkube_node_unallocated_energy_joules_total[60s]) * on (node) group_left () {pue})"
+        " or vector(0))"
+    )
