@@ -2,7 +2,8 @@
 
 The demo cluster runs in this process; Prometheus, the exporter and the API are child
 processes. Ctrl-C (or SIGTERM) stops every child: SIGTERM, then SIGKILL after 10 s. If this
-process is killed outright, the children get SIGTERM from the kernel (Linux, lifetime.py).
+process is killed outright, the children get SIGTERM from the kernel (Linux, lifetime.py);
+only its work folder (greenkube-demo-* in the temp folder) is then left behind.
 Prometheus loads the rule files shipped in the `rules` package (history roll-ups, rate
 roll-ups, alerts), so the history answers fill in once a whole hour has been recorded.
 """
@@ -241,7 +242,7 @@ Numbers appear after the first cycles (about {3 * args.scrape_interval_seconds +
   curl -s {exporter_url}/metrics | grep greenkube_node_info
 
 Prometheus runs GreenKube's roll-up and alert rules; the history answers (/api/v1/timeseries,
-/api/v1/report/summary, /export) fill in after the first whole hour.
+/api/v1/report/summary, /api/v1/report/export) fill in after the first whole hour.
 
 Press Ctrl-C to stop everything.
 """, flush=True)
