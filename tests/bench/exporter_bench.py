@@ -4,7 +4,8 @@
 belongs to that size alone, and prints one table. The cluster is synthetic and deterministic
 (seeded). This is a benchmark, not a test: it reports the targets and never fails on speed.
 "RSS MB" is the peak of the whole process; "inputs MB" is its peak before the exporter runs
-(interpreter, imports, the synthetic answers as JSON text, pod and node facts). See docs/PERFORMANCE.md.
+(interpreter, imports, pod and node facts; each answer's JSON is made only when it is read).
+See docs/PERFORMANCE.md.
 """
 
 import argparse
