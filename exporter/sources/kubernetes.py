@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+import yaml
 from kubernetes.aio import client, config
+from kubernetes.aio.config import kube_config
 from kubernetes.aio.config.config_exception import ConfigException
 from kubernetes.utils.quantity import parse_quantity
 
@@ -51,7 +53,11 @@ class PodFacts:
 
 
 class KubernetesSource:
-    """Reads nodes and pods each cycle; `kubeconfig` None means in-cluster, then ~/.kube/config."""
+    """Reads nodes and pods each cycle; `kubeconfig` None means in-cluster, then ~/.kube/config.
+
+    Without any configuration each cycle fails with a SourceError that says what to set
+    (greenkube_source_up{source="kubernetes"} 0); the exporter keeps running and retries.
+    """
 
     def __init__(self, kubeconfig: Path | None, page_size: int = 500):
         self._kubeconfig = kubeconfig
@@ -59,18 +65,15 @@ class KubernetesSource:
         self._api: client.ApiClient | None = None
 
     async def _core(self) -> client.CoreV1Api:
-        if self._api is None:
+        if self._api is None:  # tried again each cycle until it loads (a service account mounted late)
             configuration = client.Configuration()
-            try:
-                if self._kubeconfig is not None:
-                    await config.load_kube_config(config_file=str(self._kubeconfig), client_configuration=configuration)
-                else:
-                    try:
-                        config.load_incluster_config(client_configuration=configuration)
-                    except ConfigException:
-                        await config.load_kube_config(client_configuration=configuration)
-            except (ConfigException, OSError) as err:
-                raise SourceError("kubernetes_config", f"cannot load Kubernetes configuration: {err}") from None
+            if self._kubeconfig is not None:
+                await _load_file(self._kubeconfig, configuration, "GREENKUBE_KUBECONFIG")
+            else:
+                try:
+                    config.load_incluster_config(client_configuration=configuration)
+                except ConfigException:
+                    await _load_default(configuration)
             self._api = client.ApiClient(configuration)
         return client.CoreV1Api(self._api)
 
@@ -94,6 +97,52 @@ class KubernetesSource:
             message = f"cannot reach the Kubernetes API: {type(err).__name__}"
             raise SourceError("kubernetes_unreachable", message) from None
         return {node.name: node for node in nodes}, pods
+
+
+NO_CONFIGURATION = (
+    "no Kubernetes configuration: not running in a pod (no service account) and no kubeconfig at {paths}; "
+    "set GREENKUBE_KUBECONFIG to a kubeconfig file, or run the exporter in a pod with a service account"
+)
+
+
+async def _load_default(configuration: client.Configuration) -> None:
+    """Out of a pod: the client's default kubeconfig ($KUBECONFIG, else ~/.kube/config), if there is one.
+
+    Checked first so that, with none, the error says what to set instead of the client's own
+    "Config not found" warning and "Expected key current-context" of an empty configuration.
+    """
+    paths = [Path(p).expanduser() for p in kube_config.KUBE_CONFIG_DEFAULT_LOCATION.split(
+        kube_config.ENV_KUBECONFIG_PATH_SEPARATOR) if p]
+    if not any(path.is_file() for path in paths):
+        shown = ", ".join(str(path) for path in paths) or "~/.kube/config"
+        raise SourceError("kubernetes_config", NO_CONFIGURATION.format(paths=shown))
+    try:
+        await config.load_kube_config(client_configuration=configuration)
+    except Exception as err:  # noqa: BLE001 - the client fails on odd files with any exception
+        raise SourceError("kubernetes_config", f"cannot load the kubeconfig {_shown_paths(paths)}: "
+                                               f"{_reason(err)}") from None
+
+
+async def _load_file(path: Path, configuration: client.Configuration, setting: str) -> None:
+    """Load the kubeconfig `setting` names; a missing file is said so, naming the setting."""
+    if not path.expanduser().is_file():
+        raise SourceError("kubernetes_config", f"{setting}={path}: no such kubeconfig file")
+    try:
+        await config.load_kube_config(config_file=str(path.expanduser()), client_configuration=configuration)
+    except Exception as err:  # noqa: BLE001 - as above
+        raise SourceError("kubernetes_config", f"cannot load the kubeconfig {setting}={path}: "
+                                               f"{_reason(err)}") from None
+
+
+def _shown_paths(paths: list[Path]) -> str:
+    return ", ".join(str(path) for path in paths if path.is_file())
+
+
+def _reason(err: Exception) -> str:
+    """The first line of the client's own message, or "not a kubeconfig" for an internal error."""
+    if isinstance(err, ConfigException | OSError | yaml.YAMLError) and str(err).strip():
+        return str(err).strip().splitlines()[0]
+    return f"not a kubeconfig file ({type(err).__name__})"
 
 
 T = TypeVar("T")
