@@ -30,7 +30,8 @@ PATH_PARAMETERS = {
 _ERROR_MEANINGS = {
     400: "Invalid or unknown parameter, or invalid body", 401: "Missing or wrong API key",
     403: "Forbidden", 404: "Unknown path or name", 405: "Method not allowed",
-    413: "Body too large", 415: "Body is not JSON (Content-Type: application/json)", 429: "Rate limited; retry after Retry-After seconds",
+    413: "Body too large", 415: "Body is not JSON (Content-Type: application/json)",
+    429: "Rate limited; retry after Retry-After seconds",
     500: "Internal error", 502: "The metrics engine answered with an error", 503: "The metrics engine is unreachable",
     504: "The metrics engine did not answer in time",
 }
