@@ -131,8 +131,9 @@ class Estimator:
         for node_name, observed in by_node.items():
             facts = inputs.nodes[node_name]
             coefficients, info = self._resolve(facts, inputs.usage.node_prices.get(node_name))
-            if coefficients.grid_zone:
-                zones[coefficients.grid_zone] = (coefficients.intensity_g_per_kwh, coefficients.intensity_source)
+            # A node in no known zone uses the default intensity: it is published too, as the
+            # zone "" (no zone label in Prometheus), so every applied intensity can be read.
+            zones[coefficients.grid_zone] = (coefficients.intensity_g_per_kwh, coefficients.intensity_source)
             self._advance_node(node_name, facts, coefficients, info, observed, elapsed, seen_pods)
             self._label_info(node_name, observed, tails)
         self._tails = tails

@@ -71,6 +71,15 @@ def test_cycle_one_hour_half_busy_node_counts_hand_joules_and_grams():
     assert operational_grams(30_528.0, 1.135, 400) == pytest.approx(3.84992)
 
 
+def test_cycle_node_without_zone_publishes_default_intensity_it_used():
+    estimator = _estimator(_settings())
+    estimator.apply(_inputs(("web", 2.0, 4.0)), now=1000.0)
+
+    samples = _samples(estimator.body)
+
+    assert samples[(cat.GRID_INTENSITY.name, (("source", "default"), ("zone", "")))] == 400.0
+
+
 def test_cycle_elapsed_gap_is_integrated_with_real_time():
     estimator = _estimator(_settings())
     estimator.apply(_inputs(("web", 1.0, 4.0)), now=0.0)

@@ -222,8 +222,11 @@ async def test_run_cycle_electricity_maps_429_falls_back_to_table(prometheus_fac
 
     assert _value(body, cat.SOURCE_UP.name, source=cat.SOURCE_ELECTRICITY_MAPS) == 0.0
     assert _value(body, cat.ERRORS.name, reason="electricity_maps_http_429") == 3.0  # 3 cloud zones
-    zones = {dict(labels)["source"] for (name, labels) in _samples(body) if name == cat.GRID_INTENSITY.name}
-    assert zones == {"table"}
+    zones = {dict(labels).get("zone", ""): dict(labels)["source"]
+             for (name, labels) in _samples(body) if name == cat.GRID_INTENSITY.name}
+    # The three cloud zones fall back to the table; the on-premises node has no zone: default.
+    assert {source for zone, source in zones.items() if zone} == {"table"}
+    assert zones[""] == "default"
     assert {zone for zone, _ in fake.calls} == {"US-MIDA-PJM", "BE", "NL"}
 
 
