@@ -155,7 +155,10 @@ class PrometheusAccess(BaseSettings):
 
     @model_validator(mode="after")
     def _check_authorization(self) -> "PrometheusAccess":
-        """An Authorization header would be replaced by the token, or clash with basic auth."""
+        """An Authorization header would be replaced by the token, or clash with basic auth.
+
+        A token set later by POST /api/v1/config/services replaces such a header, as documented.
+        """
         given = next((name for name in self.prometheus_headers if name.lower() == "authorization"), None)
         credentials = self.prometheus_token is not None or self.prometheus_username is not None
         if given and credentials:

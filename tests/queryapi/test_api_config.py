@@ -192,17 +192,18 @@ async def test_config_services_change_logged_without_secret(api_client, caplog) 
     assert "t0p-secret" not in logged
 
 
+@pytest.mark.parametrize("field", ["prometheus_token", "electricity_maps_token"])
 @pytest.mark.parametrize("token", ["", "has space", "tab\there", "newline\n", "é-accent", "x" * 4097, "ok-t0ken"])
-async def test_config_services_token_same_rule_as_startup(api_client, monkeypatch, token: str) -> None:
+async def test_config_services_token_same_rule_as_startup(api_client, monkeypatch, field: str, token: str) -> None:
     client = await api_client(api_key=KEY)
-    monkeypatch.setenv("GREENKUBE_PROMETHEUS_TOKEN", token)
+    monkeypatch.setenv(f"GREENKUBE_{field.upper()}", token)
     try:
         load_settings(ApiSettings)
         startup_accepts = True
     except ConfigError:
         startup_accepts = False
 
-    response = await _post(client, {"prometheus_token": token})
+    response = await _post(client, {field: token})
 
     assert (response.status == 200) is startup_accepts
     assert startup_accepts is (token == "ok-t0ken")
