@@ -157,7 +157,7 @@ class PrometheusAccess(BaseSettings):
     def _check_authorization(self) -> "PrometheusAccess":
         """An Authorization header would be replaced by the token, or clash with basic auth.
 
-        A token set later by POST /api/v1/config/services replaces such a header, as documented.
+        POST /api/v1/config/services refuses a token alongside such a header the same way.
         """
         given = next((name for name in self.prometheus_headers if name.lower() == "authorization"), None)
         credentials = self.prometheus_token is not None or self.prometheus_username is not None

@@ -17,6 +17,7 @@ from aiohttp import web
 from exporter.config import PrometheusAccess
 from queryapi.config import ApiSettings
 from queryapi.engine import EngineClient, QueryEngine
+from queryapi.errors import InvalidParameter
 from queryapi.service_models import ServicesUpdate, redact_url
 
 log = logging.getLogger("greenkube.queryapi")
@@ -69,6 +70,7 @@ class RuntimeConfig:
         """Apply the fields of `update`; swap the engine client when its URL or token changed."""
         changes = update.changes()
         async with self._lock:
+            _check_authorization(self.settings, changes)
             new = self.settings.model_copy(update=changes)
             if ENGINE_FIELDS & changes.keys() and isinstance(engine, SwappableEngine):
                 # Old queries may run for up to the engine timeout; keep their client that long.
@@ -78,6 +80,18 @@ class RuntimeConfig:
                 listener()
         log.info("runtime configuration changed (until restart): %s", _describe(changes))
         return new
+
+
+def _check_authorization(settings: ApiSettings, changes: dict[str, Any]) -> None:
+    """A token cannot join an Authorization header of GREENKUBE_PROMETHEUS_HEADERS (start-up refuses it too)."""
+    if changes.get("prometheus_token") is None:
+        return
+    if any(name.lower() == "authorization" for name in settings.prometheus_headers):
+        raise InvalidParameter(
+            "invalid body field 'prometheus_token': GREENKUBE_PROMETHEUS_HEADERS already sends an "
+            "Authorization header; remove it there to use a token",
+            [{"parameter": "prometheus_token", "message": "clashes with the configured Authorization header"}],
+        )
 
 
 def _describe(changes: dict[str, Any]) -> str:

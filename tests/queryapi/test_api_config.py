@@ -238,3 +238,14 @@ async def test_config_services_body_too_large_returns_413(api_client) -> None:
     error = (await response.json())["error"]
     assert response.status == 413
     assert (error["status"], error["code"]) == (413, "payload_too_large")
+
+
+async def test_config_services_token_with_authorization_header_returns_400(api_client) -> None:
+    client = await api_client(api_key=KEY, prometheus_headers={"authorization": "Basic dTpw"})
+
+    response = await _post(client, {"prometheus_token": "new-t0ken"})
+
+    error = (await response.json())["error"]
+    assert (response.status, error["details"][0]["parameter"]) == (400, "prometheus_token")
+    assert "Authorization header" in error["message"]
+    assert (await (await client.get("/api/v1/config", headers=AUTH)).json())["prometheus_token"] is None
