@@ -119,7 +119,8 @@ class BucketParams(WindowParams):
     """`group_by` and `tz` of history requests, and the buckets they give (see buckets.py)."""
 
     group_by: GroupBy = Field("hourly", description="Calendar buckets: hourly, daily, weekly (ISO) or monthly")
-    tz: str = Field("UTC", max_length=64, pattern=TZ_PATTERN,
+    # The pattern is documented (OpenAPI) but checked by `_zone`, whose message names the value.
+    tz: str = Field("UTC", max_length=64, json_schema_extra={"pattern": TZ_PATTERN},
                     description="IANA time zone of the calendar (e.g. America/New_York)")
     _buckets: list[Bucket] = PrivateAttr(default_factory=list)
     _window: tuple[datetime, datetime] | None = PrivateAttr(None)

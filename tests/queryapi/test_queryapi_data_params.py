@@ -26,6 +26,8 @@ async def _rejection(client, path: str, params: dict) -> dict:
          "invalid parameter 'tz': 'Mars/Olympus_Mons' is not an IANA time zone name"),
         ("/api/v1/report/summary", {"tz": "America"}, "tz",
          "invalid parameter 'tz': 'America' is not an IANA time zone name"),
+        ("/api/v1/timeseries/carbon", {"tz": "Mars/Olympus Mons"}, "tz",  # off the documented pattern too
+         "invalid parameter 'tz': 'Mars/Olympus Mons' is not an IANA time zone name"),
         ("/api/v1/timeseries/energy", {"from": "2024-01-01", "to": "2024-06-01", "group_by": "hourly"}, "group_by",
          "invalid parameter 'group_by': the window holds more than 2400 hourly buckets; "
          "ask for a shorter window or a longer group_by"),
