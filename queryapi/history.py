@@ -147,8 +147,10 @@ def _recorded_reading(names: list[str], by: Sequence[str], matchers: Mapping[str
     # Subquery steps fall on whole UTC hours: run at the first one at or after the reading
     # time and shift the readings back onto it (zones with a half-hour offset, the +60 s read).
     offset = -int(reading.timestamp()) % HOUR_SECONDS
-    # TODO(history): no daily roll-up to read long buckets from — a month costs the engine 744
-    # steps per series and phase, a 1-year monthly query ~1 CPU-second (docs/PERFORMANCE.md).
+    # TODO(history): no sparse daily roll-up to read long buckets from. The engine decodes every
+    # sample of the recorded series in the range, whatever the step: a rule evaluated each minute
+    # holds 44,640 per series in a 31-day month, read once per phase, so a 1-year monthly query
+    # of 100 namespaces costs it ~4-5 CPU-seconds (docs/PERFORMANCE.md, "Where the time goes").
     query = promql.recorded_bucket_sum(names, by, matchers, hours * HOUR_SECONDS, offset)
     return Reading(query, reading + timedelta(seconds=offset), weight)
 
