@@ -101,7 +101,13 @@ def wait_ready(url: str, timeout: float, process: subprocess.Popen) -> None:
     raise DemoError(f"{url} did not become ready in {timeout:g} s")
 
 
-def stop_children(children: list[subprocess.Popen]) -> None:
+def stop_children(children: list[subprocess.Popen], grace: float = 0.0) -> None:
+    """Stop every child: those still running after `grace` seconds get SIGTERM, then SIGKILL
+    after 10 s. The grace lets children that got the terminal's Ctrl-C with the demo finish
+    on their own: a second signal in the middle of asyncio's shutdown makes it print a warning."""
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and any(child.poll() is None for child in children):
+        time.sleep(0.05)
     for child in children:
         if child.poll() is None:
             child.send_signal(signal.SIGTERM)
@@ -115,6 +121,11 @@ def stop_children(children: list[subprocess.Popen]) -> None:
 
 def _interrupt(*_: object) -> None:
     raise KeyboardInterrupt
+
+
+def _ignore(signals: dict) -> None:
+    for sig in signals:
+        signal.signal(sig, signal.SIG_IGN)
 
 
 async def _serve_cluster(app: web.Application, port: int) -> web.AppRunner:
@@ -210,19 +221,23 @@ def run_demo(args: argparse.Namespace) -> None:
         raise DemoError(f"{Path(failed.args[0]).name} {' '.join(failed.args[1:3])} exited with code "
                         f"{failed.returncode}; stopping the demo")
     except KeyboardInterrupt:
+        _ignore(previous)
         interrupted = True
         print("\nstopping the demo ...", file=sys.stderr)
     finally:
-        stop_children(children)
+        # A second Ctrl-C (or `timeout`, which signals the demo and then its group) must not cut
+        # the clean-up short: stopping is bounded anyway (SIGKILL after 10 s).
+        _ignore(previous)
+        stop_children(children, grace=1.0 if interrupted else 0.0)
         if cluster_runner is not None:
             loop.run_until_complete(cluster_runner.cleanup())
         loop.close()
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
         if work is not None:
             shutil.rmtree(work, ignore_errors=True)
         if created_data_dir is not None and not ready:
             shutil.rmtree(created_data_dir, ignore_errors=True)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
     if interrupted:
         print("greenkube demo: stopped", file=sys.stderr, flush=True)
 
