@@ -157,10 +157,15 @@ def make_app(exporter: Exporter) -> web.Application:
         # only one family of it is in memory at a time.
         response = web.StreamResponse(headers={"Content-Type": CONTENT_TYPE})
         await response.prepare(request)
-        async with exporter.state_lock:
-            for chunk in exporter.exposition_chunks():
-                await response.write(chunk)
-        await response.write_eof()
+        try:
+            async with exporter.state_lock:
+                for chunk in exporter.exposition_chunks():
+                    await response.write(chunk)
+            await response.write_eof()
+        except ConnectionResetError:
+            # The scraper went away mid-body (its timeout, or it is shutting down): nobody is
+            # left to answer, and that is no error of ours.
+            log.debug("scrape of /metrics ended by the client before the body was sent")
         return response
 
     async def health(_: web.Request) -> web.Response:

@@ -3,6 +3,7 @@
 import asyncio
 import logging
 import time
+import types
 
 import aiohttp
 import pytest
@@ -243,3 +244,29 @@ async def test_metrics_endpoint_serves_exposition_and_health(aiohttp_client):
     assert metrics.headers["Content-Type"] == CONTENT_TYPE
     assert _value(body, cat.BUILD_INFO.name, version=package_version(), currency="EUR") == 1.0
     assert (health.status, await health.json()) == (200, {"status": "ok", "last_success": None})
+
+
+
+class _CutExposition:
+    """Stands in for the Exporter behind /metrics: the connection resets after the first chunk,
+    as a write does when the scraper is gone (killed, or timed out) or the server closes it."""
+
+    def __init__(self) -> None:
+        self.state_lock = asyncio.Lock()
+        self.estimator = types.SimpleNamespace(last_success=None)
+
+    def exposition_chunks(self):
+        yield b"# first chunk\n"
+        raise ConnectionResetError("Cannot write to closing transport")
+
+
+async def test_metrics_scrape_cut_mid_body_is_no_error(aiohttp_client, caplog):
+    client = await aiohttp_client(make_app(_CutExposition()))
+
+    async with client.get("/metrics") as response:
+        # Whatever the client got before the cut; the server logs no error about it.
+        await response.read()
+    health = await client.get("/health")
+
+    assert health.status == 200
+    assert not [(r.name, r.getMessage()) for r in caplog.records if r.levelno >= logging.ERROR]
