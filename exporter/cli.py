@@ -10,7 +10,7 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, NoReturn
 
-from exporter.config import ConfigError, ExporterSettings, load_settings
+from exporter.config import ConfigError, ExporterSettings, load_settings, unknown_variables
 
 log = logging.getLogger("greenkube")
 
@@ -75,9 +75,20 @@ def run_until_signal(main: Callable[[asyncio.Event], Coroutine[Any, Any, None]])
     asyncio.run(runner())
 
 
+def _warn_unknown_variables() -> None:
+    """One warning naming GREENKUBE_* variables neither process reads (likely typos)."""
+    from queryapi.config import ApiSettings
+
+    unknown = unknown_variables(ExporterSettings, ApiSettings)
+    if unknown:
+        log.warning("ignoring unknown environment variable(s) %s: no GreenKube setting has that name",
+                    ", ".join(unknown))
+
+
 def _exporter(args: argparse.Namespace) -> None:
     settings = load_settings(ExporterSettings, args.config)  # before the heavy imports: fail fast
     setup_logging(settings.log_level, settings.log_json)
+    _warn_unknown_variables()
     from exporter.service import serve
 
     run_until_signal(lambda stop: serve(settings, stop))
@@ -88,6 +99,7 @@ def _api(args: argparse.Namespace) -> None:
 
     settings = load_settings(ApiSettings, args.config)
     setup_logging(settings.log_level, settings.log_json)
+    _warn_unknown_variables()
     from queryapi.app import serve as serve_api
 
     run_until_signal(lambda stop: serve_api(settings, stop))

@@ -4,6 +4,7 @@
 the setting and the bad value, before anything starts.
 """
 
+import os
 import re
 import ssl
 from pathlib import Path
@@ -276,6 +277,13 @@ def load_settings(cls: type[S], config_file: Path | None = None) -> S:
         field = re.search(r'field "(\w+)"', str(err))
         name = f"GREENKUBE_{field.group(1).upper()}" if field else "a GREENKUBE_* variable"
         raise ConfigError(f"invalid setting {name}: not a JSON object") from None
+
+
+def unknown_variables(*classes: type[BaseSettings]) -> list[str]:
+    """GREENKUBE_* environment variables that none of `classes` reads (a typo is ignored by
+    the settings, so the CLI warns about it); sorted."""
+    known = {f"GREENKUBE_{name.upper()}" for cls in classes for name in cls.model_fields}
+    return sorted(name for name in os.environ if name.startswith("GREENKUBE_") and name not in known)
 
 
 def _check_yaml(path: Path) -> None:

@@ -296,3 +296,22 @@ def test_cli_demo_failed_start_keeps_an_existing_data_dir(tmp_path: Path) -> Non
 
     assert result.returncode == 2
     assert (data_dir / "old-block").read_text() == "earlier data\n" and list(tmp.iterdir()) == []
+
+
+def test_cli_api_unknown_greenkube_variable_warned_once_by_name() -> None:
+    port = free_port()
+    env = _clean_env(GREENKUBE_API_PORT=str(port), GREENKUBE_PROMETHEUS_URL=f"http://127.0.0.1:{free_port()}",
+                     GREENKUBE_CYCLE_SECONDS="5", GREENKUBE_BOGUS_SETTING="1")  # an exporter setting is known
+    process = subprocess.Popen([sys.executable, "-m", "exporter.cli", "api"], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + TIMEOUT_SECONDS
+        while _scrape(f"http://127.0.0.1:{port}/health") is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        process.terminate()
+        _, stderr = process.communicate(timeout=TIMEOUT_SECONDS)
+
+    warnings = [line for line in stderr.splitlines() if "unknown environment variable" in line]
+    assert len(warnings) == 1 and "GREENKUBE_BOGUS_SETTING" in warnings[0]
+    assert "GREENKUBE_CYCLE_SECONDS" not in warnings[0] and "GREENKUBE_API_PORT" not in warnings[0]
