@@ -23,6 +23,22 @@ class BudgetPeriod:
     step: str
     words: str  # the window in a sentence, e.g. "24 hours"
 
+    @property
+    def subquery_range(self) -> str:
+        """The window less one second, in seconds (`86399s` for 1d). A subquery's range holds
+        both its ends (Prometheus 2.x): over the full window, an evaluation on a whole step
+        would read window/step + 1 readings, one hour counted twice; one second less keeps
+        exactly window/step, whatever the evaluation's phase."""
+        return f"{_seconds(self.window) - 1}s"
+
+
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def _seconds(duration: str) -> int:
+    """Seconds of a one-unit Prometheus duration such as `30d`, `1h` or `4s`."""
+    return int(duration[:-1]) * _UNIT_SECONDS[duration[-1]]
+
 
 # Alert name -> `for` (STYLE.md §7: 15m unless a symptom needs longer to mean something).
 DEFAULT_FOR: Mapping[str, str] = {

@@ -96,7 +96,7 @@ def budget_rollups(options: RuleOptions) -> list[Rollup]:
     for period in options.periods:
         for counter in BUDGET_COUNTERS:
             hourly = hourly_increase("namespace", counter).name
-            expr = f"sum by (namespace) (sum_over_time({hourly}[{period.window}:{period.step}]))"
+            expr = f"sum by (namespace) (sum_over_time({hourly}[{period.subquery_range}:{period.step}]))"
             rollups.append(Rollup("namespace", counter, f"sum_increase{period.window}", expr))
     return rollups
 
