@@ -2,11 +2,12 @@
 
 import asyncio
 import math
+from collections.abc import Mapping
 
 from exporter.catalogue import CLUSTER_SUSTAINABILITY_SCORE, POD_CO2E, POD_COST, POD_EMBODIED_CO2E, POD_ENERGY
 from queryapi import promql
 from queryapi.engine import QueryEngine
-from queryapi.gather import gather_all
+from queryapi.gather import Key, gather_all, index, run_queries
 from queryapi.models import ClusterMetrics, WindowParams
 
 JOULES_PER_KWH = 3_600_000.0
@@ -22,17 +23,21 @@ async def read_cluster_metrics(
     """
     seconds = window.seconds
     queries = {
-        "energy": promql.cluster_increase(POD_ENERGY, seconds),
         "operational": promql.cluster_increase(POD_CO2E, seconds),
         "embodied": promql.cluster_increase(POD_EMBODIED_CO2E, seconds),
         "cost": promql.cluster_increase(POD_COST, seconds),
-        "facility_energy": promql.cluster_facility_energy(seconds),
         "power": promql.cluster_power(power_window_seconds),
         "pods": promql.count_pods(seconds),
         "namespaces": promql.count_namespaces(seconds),
         "nodes": promql.count_nodes(seconds),
     }
-    values, score = await gather_all([_run_all(engine, queries, window), _read_score(engine, window)])
+    # Energy per node (pods plus unallocated) and PUE per node: the total, and the energy drawn
+    # from the grid for the intensity, from one read of the energy series.
+    per_node = {"energy": promql.node_increase(POD_ENERGY, seconds), "pue": promql.node_pue(seconds)}
+    values, by_node, score = await gather_all([
+        _run_all(engine, queries, window), run_queries(engine, per_node, window.to), _read_score(engine, window)])
+    values["energy"], facility = energy_and_grid_energy(index(by_node["energy"], ("node",)),
+                                                        index(by_node["pue"], ("node",), add=False))
 
     kwh = values["energy"] / JOULES_PER_KWH
     return ClusterMetrics(
@@ -47,11 +52,19 @@ async def read_cluster_metrics(
         pod_count=round(values["pods"]),
         namespace_count=round(values["namespaces"]),
         node_count=round(values["nodes"]),
-        grid_intensity_grams_per_kwh=grid_intensity(values["operational"], values["facility_energy"]),
+        grid_intensity_grams_per_kwh=grid_intensity(values["operational"], facility),
         sustainability_score=score,
         from_=window.from_,
         to=window.to,
     )
+
+
+def energy_and_grid_energy(energy_by: Mapping[Key, float], pue_by_node: Mapping[Key, float]) -> tuple[float, float]:
+    """Total IT energy (J) of groups keyed by (..., node), and the energy drawn from the grid
+    for it: each node's part times that node's PUE (a node without a PUE draws none known)."""
+    total = sum(energy_by.values())
+    grid = sum(joules * pue_by_node.get(key[-1:], 0.0) for key, joules in energy_by.items())
+    return total, grid
 
 
 def grid_intensity(operational_grams: float, facility_joules: float) -> float | None:

@@ -26,7 +26,7 @@ from exporter.catalogue import (
     SUSTAINABILITY_SCORE,
 )
 from queryapi import promql
-from queryapi.cluster import grid_intensity
+from queryapi.cluster import energy_and_grid_energy, grid_intensity
 from queryapi.engine import QueryEngine
 from queryapi.gather import Key, first_labels, index, run_queries
 from queryapi.listing import page, sort_items
@@ -66,16 +66,23 @@ async def read_namespaces(ctx: Context, params: NamespaceListParams) -> Namespac
     """Namespaces with pod energy data in the window: totals (J, kWh, g CO2e, currency), power
     at `to` (W), pod and node counts, intensity (g/kWh) and score; sorted and paged."""
     seconds, matchers, by = params.seconds, _matchers(namespace=params.namespace), ("namespace",)
-    queries = {name: promql.increase_by(counter, by, seconds, matchers) for name, counter in _COUNTERS.items()}
+    queries = {name: promql.increase_by(counter, by, seconds, matchers)
+               for name, counter in _COUNTERS.items() if name != "energy"}
     queries |= {
+        # Energy per namespace and node, with each node's PUE: the namespace's energy and the
+        # energy it drew from the grid (for the intensity) from one read of the energy series.
+        "energy_by_node": promql.increase_by(POD_ENERGY, ("namespace", "node"), seconds, matchers),
+        "pue": promql.node_pue(seconds),
         "power": promql.power_by(by, ctx.power_window_seconds, matchers),
-        "facility_energy": promql.facility_energy_by(by, seconds, matchers),
         "pods": promql.count_by(by, ("namespace", "pod"), seconds, matchers),
         "nodes": promql.count_by(by, ("namespace", "node"), seconds, matchers),
         "score": promql.latest(SUSTAINABILITY_SCORE, seconds, matchers),
     }
     answers = await run_queries(ctx.engine, queries, params.to)
-    values = {name: index(samples, by, add=name != "score") for name, samples in answers.items()}
+    values = {name: index(samples, by, add=name != "score") for name, samples in answers.items()
+              if name not in ("energy_by_node", "pue")}
+    values["energy"], grid_energy = _namespace_energy(index(answers["energy_by_node"], ("namespace", "node")),
+                                                      index(answers["pue"], ("node",), add=False))
 
     items = []
     for key in sorted(values["pods"].keys() | values["energy"].keys()):
@@ -83,12 +90,23 @@ async def read_namespaces(ctx: Context, params: NamespaceListParams) -> Namespac
         items.append(NamespaceMetrics(
             namespace=key[0], **totals, pod_count=round(values["pods"].get(key, 0)),
             node_count=round(values["nodes"].get(key, 0)), sustainability_score=values["score"].get(key),
-            grid_intensity_grams_per_kwh=grid_intensity(totals["operational_carbon_grams"],
-                                                        values["facility_energy"].get(key, 0.0)),
+            grid_intensity_grams_per_kwh=grid_intensity(totals["operational_carbon_grams"], grid_energy.get(key, 0.0)),
         ))
     ordered = sort_items(items, ("namespace",), params.sort, params.order)
     return NamespaceList(total=len(items), offset=params.offset, limit=params.limit, from_=params.from_,
                          to=params.to, items=page(ordered, params.offset, params.limit))
+
+
+def _namespace_energy(by_node: dict[Key, float], pue: dict[Key, float]) -> tuple[dict[Key, float], dict[Key, float]]:
+    """Per namespace: IT energy (J) and the energy drawn from the grid for it (J), from the
+    energy per (namespace, node) and each node's PUE."""
+    groups: dict[Key, dict[Key, float]] = {}
+    for (namespace, node), joules in by_node.items():
+        groups.setdefault((namespace,), {})[(node,)] = joules
+    energy, grid = {}, {}
+    for key, nodes in groups.items():
+        energy[key], grid[key] = energy_and_grid_energy(nodes, pue)
+    return energy, grid
 
 
 async def read_nodes(ctx: Context, params: NodeListParams) -> NodeList:

@@ -94,17 +94,6 @@ def cluster_power(rate_window_seconds: int) -> str:
     """)
 
 
-def cluster_facility_energy(window_seconds: int) -> str:
-    """Energy the cluster drew from the grid over the window (J): the IT energy of pods and of
-    unallocated idle, each times its node's PUE (the last in the window)."""
-    window = format_duration(window_seconds)
-    pue = _node_pue(window)
-    return _clean(f"""
-        (sum(increase({POD_ENERGY.name}[{window}]) * on (node) group_left () {pue}) or vector(0))
-        + (sum(increase({NODE_UNALLOCATED_ENERGY.name}[{window}]) * on (node) group_left () {pue}) or vector(0))
-    """)
-
-
 def count_pods(window_seconds: int) -> str:
     """Number of distinct (namespace, pod) pairs with an energy series in the window."""
     window = format_duration(window_seconds)
@@ -161,14 +150,6 @@ def increase_by(counter: MetricDef, by: Sequence[str], window_seconds: int,
     return _sum_by(by, f"increase({selector(counter.name, matchers)}[{window}])")
 
 
-def facility_energy_by(by: Sequence[str], window_seconds: int, matchers: Mapping[str, str] | None = None) -> str:
-    """Energy the pods drew from the grid over the window, per `by` group (J): each pod's IT
-    energy increase times its node's PUE (the last in the window)."""
-    window = format_duration(window_seconds)
-    return _sum_by(by, f"increase({selector(POD_ENERGY.name, matchers)}[{window}]) * on (node) group_left () "
-                       f"{_node_pue(window)}")
-
-
 def node_increase(counter: MetricDef, window_seconds: int, matchers: Mapping[str, str] | None = None) -> str:
     """Increase per node of a pod counter plus the node's unallocated twin: all the node used.
 
@@ -206,6 +187,11 @@ def count_by(outer: Sequence[str], inner: Sequence[str], window_seconds: int,
           count by ({_labels(inner)}) (last_over_time({selector(POD_ENERGY.name, matchers)}[{window}]))
         )
     """)
+
+
+def node_pue(window_seconds: int) -> str:
+    """Each node's PUE, the last in the window (one value per node)."""
+    return f"max by (node) (last_over_time({NODE_PUE.name}[{format_duration(window_seconds)}]))"
 
 
 def latest(metric: MetricDef, window_seconds: int, matchers: Mapping[str, str] | None = None) -> str:
@@ -325,10 +311,6 @@ def _pods_or_unallocated(function: str, counter: MetricDef, window_seconds: int,
           or {function}({selector(unallocated.name, matchers)}[{window}])
         )
     """)
-
-
-def _node_pue(window: str) -> str:
-    return f"max by (node) (last_over_time({NODE_PUE.name}[{window}]))"
 
 
 def _sum_by(by: Sequence[str], expr: str) -> str:

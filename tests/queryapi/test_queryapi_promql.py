@@ -4,6 +4,7 @@ import pytest
 
 from exporter.catalogue import POD_CO2E, POD_COST, POD_CPU_USAGE, POD_EMBODIED_CO2E, POD_ENERGY
 from queryapi import promql
+from queryapi.cluster import energy_and_grid_energy
 
 
 @pytest.mark.parametrize(
@@ -110,20 +111,13 @@ def test_count_nodes_pods_or_unallocated_energy() -> None:
     )
 
 
-def test_facility_energy_by_namespace_weights_energy_by_node_pue_exactly() -> None:
-    query = promql.facility_energy_by(("namespace",), 3600, {"namespace": 'a"b'})
 
-    assert query == (
-        'sum by (namespace) (increase(greenkube_pod_energy_joules_total{namespace="a\\"b"}[3600s]) '
-        "* on (node) group_left () max by (node) (last_over_time(greenkube_node_pue_ratio[3600s])))"
-    )
+def test_node_pue_last_per_node_exactly() -> None:
+    assert promql.node_pue(3600) == "max by (node) (last_over_time(greenkube_node_pue_ratio[3600s]))"
 
 
-def test_cluster_facility_energy_adds_pods_and_unallocated_times_pue() -> None:
-    pue = "max by (node) (last_over_time(greenkube_node_pue_ratio[60s]))"
+def test_energy_and_grid_energy_weights_each_node_by_its_pue() -> None:
+    # 100 J on a node at PUE 1.5 and 50 J on one at 1.2; 10 J on a node with no PUE known.
+    total, grid = energy_and_grid_energy({("a",): 100.0, ("b",): 50.0, ("c",): 10.0}, {("a",): 1.5, ("b",): 1.2})
 
-    assert promql.cluster_facility_energy(60) == (
-        f"(sum(increase(greenkube_pod_energy_joules_total[60s]) * on (node) group_left () {pue}) or vector(0))\n"
-        f"+ (sum(increase(greenkube_node_unallocated_energy_joules_total[60s]) * on (node) group_left () {pue})"
-        " or vector(0))"
-    )
+    assert (total, grid) == (160.0, 100.0 * 1.5 + 50.0 * 1.2)
