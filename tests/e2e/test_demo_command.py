@@ -183,7 +183,9 @@ def test_demo_command_running_serves_numbers_and_stops_on_sigint(demo: Demo, ctr
     else:
         demo.process.send_signal(signal.SIGINT)
     if ctrl_c == "parent_then_group":
-        time.sleep(0.05)
+        # The second signal must land while the demo is stopping, not merge with the first.
+        demo.wait_for(lambda: "stopping the demo" in demo.stderr.read_text() + demo.stdout.read_text(), 20,
+                      "the demo stopping")
         os.killpg(demo.process.pid, signal.SIGINT)
     code = demo.process.wait(timeout=20)
 
