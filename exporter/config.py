@@ -40,8 +40,10 @@ _FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding"})
 
 # A bearer token or key: printable ASCII, no spaces, at most 4096 characters; the same rule as a
 # token given to POST /api/v1/config/services (queryapi/service_models.py).
+TOKEN_CHARACTERS = r"[\x21-\x7e]+"
+TOKEN_MAX_LENGTH = 4096
 _USERNAME = re.compile(r"[^:\x00-\x1f\x7f]+")
-_TOKEN = re.compile(r"[\x21-\x7e]+")
+_TOKEN = re.compile(TOKEN_CHARACTERS)
 
 
 def _check_token(value: SecretStr) -> SecretStr:
@@ -49,8 +51,8 @@ def _check_token(value: SecretStr) -> SecretStr:
     text = value.get_secret_value()
     if not text:
         raise ValueError("is empty: unset the setting instead (no token)")
-    if len(text) > 4096:
-        raise ValueError("is longer than 4096 characters")
+    if len(text) > TOKEN_MAX_LENGTH:
+        raise ValueError(f"is longer than {TOKEN_MAX_LENGTH} characters")
     if not _TOKEN.fullmatch(text):  # fullmatch: `$` would let a final newline through
         raise ValueError("must be printable ASCII without spaces (a trailing newline from a file?)")
     return value

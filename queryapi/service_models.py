@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AnyUrl, BaseModel, ConfigDict, Field, HttpUrl, SecretStr, create_model, model_validator
 
+from exporter.config import TOKEN_CHARACTERS, TOKEN_MAX_LENGTH
 from queryapi.config import ApiSettings
 from queryapi.models import ParameterError
 
@@ -54,7 +55,7 @@ class ServicesHealth(BaseModel):
 
 _Token = typing.Annotated[
     str,
-    Field(min_length=1, max_length=4096, pattern=r"^[\x21-\x7e]+$",
+    Field(min_length=1, max_length=TOKEN_MAX_LENGTH, pattern=f"^{TOKEN_CHARACTERS}$",
           json_schema_extra={"format": "password", "writeOnly": True}),
 ]
 
