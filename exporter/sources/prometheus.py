@@ -1,5 +1,6 @@
 """Prometheus HTTP API client (instant queries by POST) for any compatible engine."""
 
+import asyncio
 import contextlib
 import functools
 import json
@@ -99,12 +100,15 @@ class PrometheusClient:
         Only one sample is decoded at a time, so an answer costs its body plus the caller's
         index, not ~500 bytes per decoded sample. With `gate` (a semaphore, say), the body is
         read and consumed only inside it: queries of one gate are evaluated concurrently, but
-        only as many bodies as it lets in are in memory at once. Errors and non-finite values
-        as `query`.
+        only as many bodies as it lets in are in memory at once. The wait for the gate is not
+        timed: prometheus_timeout_seconds bounds the answer until its headers, then again the
+        body's reading once inside the gate. Errors and non-finite values as `query`.
         """
-        async with self._answer(promql, at) as (status, response):
+        phased = gate is not None
+        async with self._answer(promql, at, phased) as (status, response):
             async with gate or contextlib.nullcontext():
-                raw = await _read_body(response)
+                async with asyncio.timeout(self._access.prometheus_timeout_seconds if phased else None):
+                    raw = await _read_body(response)
                 if status == 200:
                     samples = lazy_vector(raw, labels)
                     if samples is not None:
@@ -112,13 +116,29 @@ class PrometheusClient:
                 return consume(_typed_pairs(_other_answer(status, raw), labels))
 
     @contextlib.asynccontextmanager
-    async def _answer(self, promql: str, at: float | None) -> AsyncIterator[tuple[int, aiohttp.ClientResponse]]:
-        """POST an instant query; yield the status and the response, whose body is still unread."""
+    async def _answer(
+        self, promql: str, at: float | None, phased: bool = False,
+    ) -> AsyncIterator[tuple[int, aiohttp.ClientResponse]]:
+        """POST an instant query; yield the status and the response, whose body is still unread.
+
+        The session's total timeout covers the whole exchange, body included. `phased` times only
+        the answer until its headers: the caller times the body's reading itself, which may first
+        wait its turn (a gate) for longer than the timeout. The headers are timed as silence on
+        the socket (sock_read), not as a deadline: an answer that came while the loop was busy
+        (a gated body being consumed) is read, not counted late. aiohttp stops that timer while
+        an unread body has paused the socket and once the body is in.
+        """
         form = {"query": promql}
         if at is not None:
             form["time"] = f"{at:.3f}"
         try:
-            async with self._open().post(self._url, data=form) as response:
+            if not phased:
+                async with self._open().post(self._url, data=form) as response:
+                    yield response.status, response
+                return
+            seconds = self._access.prometheus_timeout_seconds
+            timeout = aiohttp.ClientTimeout(total=None, connect=seconds, sock_read=seconds)
+            async with self._open().post(self._url, data=form, timeout=timeout) as response:
                 yield response.status, response
         except TimeoutError:
             raise SourceError("prometheus_timeout", "Prometheus did not answer in time") from None
