@@ -156,13 +156,18 @@ class PrometheusAccess(BaseSettings):
             seen.add(name.lower())
         return headers
 
+    @property
+    def authorization_header(self) -> str | None:
+        """The name under which prometheus_headers sets Authorization (any case), or None."""
+        return next((name for name in self.prometheus_headers if name.lower() == "authorization"), None)
+
     @model_validator(mode="after")
     def _check_authorization(self) -> "PrometheusAccess":
         """An Authorization header would be replaced by the token, or clash with basic auth.
 
         POST /api/v1/config/services refuses a token alongside such a header the same way.
         """
-        given = next((name for name in self.prometheus_headers if name.lower() == "authorization"), None)
+        given = self.authorization_header
         credentials = self.prometheus_token is not None or self.prometheus_username is not None
         if given and credentials:
             raise SettingConflict("prometheus_headers", None, f"header {given!r} cannot be combined with "

@@ -86,7 +86,7 @@ def _check_authorization(settings: ApiSettings, changes: dict[str, Any]) -> None
     """A token cannot join an Authorization header of GREENKUBE_PROMETHEUS_HEADERS (start-up refuses it too)."""
     if changes.get("prometheus_token") is None:
         return
-    if any(name.lower() == "authorization" for name in settings.prometheus_headers):
+    if settings.authorization_header is not None:
         raise InvalidParameter(
             "invalid body field 'prometheus_token': GREENKUBE_PROMETHEUS_HEADERS already sends an "
             "Authorization header; remove it there to use a token",
