@@ -194,13 +194,19 @@ def decode_vector(raw: bytes) -> list[Sample] | None:
     faster than json with a hook: ~0.07 s against ~0.35 s for 100k samples), or None when the
     answer is anything else: the caller then reads it with `decode_answer`, which handles
     every case exactly (labels and values come out the same either way)."""
+    result = _vector_result(_VECTOR_DECODER, raw)
+    return None if result is None else [(sample.metric, sample.value[1]) for sample in result]
+
+
+def _vector_result(decoder: msgspec.json.Decoder, raw: bytes) -> list | None:
+    """The samples of a successful vector answer as `decoder` reads them; None for any other."""
     try:
-        answer = _VECTOR_DECODER.decode(raw)
+        answer = decoder.decode(raw)
     except msgspec.MsgspecError:
         return None
     if answer.status != "success" or answer.data.resultType != "vector":
         return None
-    return [(sample.metric, sample.value[1]) for sample in answer.data.result]
+    return answer.data.result
 
 
 class _LabelledSample(msgspec.Struct, Generic[L], gc=False):
@@ -260,13 +266,8 @@ def lazy_vector(raw: bytes | bytearray, labels: type[L]) -> LazyVector[L] | None
     A sample whose value msgspec does not read is read the json way, alone: the labels and
     values come out the same as on the json path.
     """
-    try:
-        answer = _LAZY_DECODER.decode(raw)
-    except msgspec.MsgspecError:
-        return None
-    if answer.status != "success" or answer.data.resultType != "vector":
-        return None
-    return LazyVector(answer.data.result, labels)
+    result = _vector_result(_LAZY_DECODER, raw)
+    return None if result is None else LazyVector(result, labels)
 
 
 @without_collector
