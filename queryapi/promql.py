@@ -1,7 +1,8 @@
 """PromQL the query API runs. Pure: validated values in, query strings out.
 
 Every label value goes through `escape_label_value`, so no request text can close a string
-or add an operator. Metric names come from the catalogue only. Durations are whole seconds.
+or add an operator. Metric names come from the catalogue only. Durations are whole seconds
+(offsets that place a read on a millisecond: whole milliseconds).
 
 Cluster totals add the node "unallocated" counters to the pod counters (catalogue
 `UNALLOCATED_OF`): what no pod holds still used energy and cost money. Each half of a sum
@@ -10,11 +11,12 @@ ends in `or vector(0)` so that a missing half counts as 0 instead of emptying th
 Families (docs/api.md says which endpoint runs which):
 - snapshot over a window, run at `to`: `increase_by`, `node_increase`, `power_by`,
   `average_by`, `count_by`, `latest`;
-- calendar buckets (history): `recorded_bucket_sum`, `recorded_hours` (range queries, hourly
-  buckets), `recorded_bucket_readings` on the series of rules/history.yml, and `increase_by` /
-  `average_by` on raw pod series;
+- calendar buckets (history): `recorded_bucket_sum`, `recorded_days_sum` and
+  `recorded_day_present` (whole days of a bucket, from the daily sums), `recorded_hours` (range
+  queries, hourly buckets), `recorded_bucket_readings` on the series of rules/history.yml, and
+  `increase_by` / `average_by` on raw pod series;
 - recommendations: plain selectors and `seen_timestamp`;
-- recording rules themselves: `rule_sum_increase`, `rule_sum`.
+- recording rules themselves: `rule_sum_increase`, `rule_daily_sum`, `rule_sum`.
 """
 
 import re
@@ -26,6 +28,9 @@ from exporter.catalogue import BUILD_INFO, NODE_PUE, NODE_UNALLOCATED_ENERGY, PO
 _LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 _METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
 HOUR_SECONDS = 3600
+DAY_SECONDS = 86400
+# Label of the day count `recorded_days_sum` answers with besides the sums.
+DAYS_LABEL = "greenkube_days"
 # Characters a PromQL double-quoted string cannot hold as they are (the lexer rejects a raw
 # newline; quote and backslash would end or escape the string).
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
@@ -229,6 +234,31 @@ def recorded_bucket_sum(names: Sequence[str], by: Sequence[str], matchers: Mappi
     """)
 
 
+def recorded_days_sum(name: str, by: Sequence[str], matchers: Mapping[str, str] | None, days: int,
+                      offset_ms: int) -> str:
+    """Sum over `days` days of the daily-sum recorded series `name`, with the count of the days
+    whose sample is there. Run at a UTC midnight `t`: the subquery steps on t, t - 1 d, ... (its
+    range is a second short of `days` days, so the steps are the same whether the engine's
+    ranges are closed at their start, as in Prometheus 2, or open, as in 3), and each step takes
+    the latest sample in the hour up to `offset_ms` before it. The answer is the per-group sum
+    (series labelled `by`), and one series labelled DAYS_LABEL="present" whose value is how
+    many of the steps found a sample of `name`, whatever the group (none: no day was found).
+    """
+    if days < 1:
+        raise ValueError(f"at least one day is read, got {days!r}")
+    steps = f"[{format_duration(days * DAY_SECONDS - 1)}:1d]"
+    latest = f"last_over_time({{}}[{format_duration(HOUR_SECONDS)}]{_offset_ms(offset_ms)})"
+    values = _sum_by(by, f"sum_over_time({latest.format(names_selector([name], matchers))}{steps})")
+    present = f"count_over_time(count({latest.format(names_selector([name]))}){steps})"
+    return f'{values} or label_replace({present}, "{DAYS_LABEL}", "present", "", "")'
+
+
+def recorded_day_present(name: str) -> str:
+    """1 where the daily-sum recorded series `name` has a sample (any group) in the hour up to
+    the query time, else nothing: a range query stepping a day tells which days are there."""
+    return f"count(last_over_time({names_selector([name])}[{format_duration(HOUR_SECONDS)}]))"
+
+
 def recorded_hours(names: Sequence[str], matchers: Mapping[str, str] | None) -> str:
     """The hourly-increase recorded series themselves, each name kept: a range query stepping
     through whole hours reads each hour's increase (the reader adds them per bucket and group)."""
@@ -277,6 +307,15 @@ def rule_sum_increase(counter: MetricDef, by: Sequence[str], range_seconds: int)
     return increase_by(counter, by, range_seconds)
 
 
+def rule_daily_sum(hourly: str, by: Sequence[str], range_seconds: int, offset_seconds: int) -> str:
+    """Expression of a recording rule: the recorded hourly increase `hourly` read at each whole
+    hour of the range (a second short, so the whole hours are as many as the range has hours,
+    even on an evaluation that falls on one) `offset_seconds` earlier, summed per group."""
+    steps = f"[{format_duration(range_seconds - 1)}:1h]"
+    shifted = f"{names_selector([hourly])} offset {format_duration(offset_seconds)}"
+    return _sum_by(by, f"sum_over_time(({shifted}){steps})")
+
+
 def rule_sum(gauge: MetricDef, by: Sequence[str]) -> str:
     """Expression of a recording rule: the gauge summed per group at evaluation time."""
     return _sum_by(by, gauge.name)
@@ -299,6 +338,12 @@ def names_selector(names: Sequence[str], matchers: Mapping[str, str] | None = No
     alternation = f'__name__=~"{"|".join(names)}"'
     rest = selector("", matchers)[1:-1] if matchers else ""
     return f"{{{alternation}, {rest}}}" if rest else f"{{{alternation}}}"
+
+
+def _offset_ms(milliseconds: int) -> str:
+    if isinstance(milliseconds, bool) or not isinstance(milliseconds, int) or milliseconds < 0:
+        raise ValueError(f"an offset is a whole number of milliseconds >= 0, got {milliseconds!r}")
+    return f" offset {milliseconds}ms" if milliseconds else ""
 
 
 def _pods_or_unallocated(function: str, counter: MetricDef, window_seconds: int,

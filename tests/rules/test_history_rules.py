@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from queryapi.recorded import GROUP_NAME, RECORDED, render_rules, render_rules_yaml
+from queryapi.recorded import DAILY, DAILY_GROUP_NAME, GROUP_NAME, RECORDED, render_rules, render_rules_yaml
 from tests.fixtures.tools import require_tool
 
 ROOT = Path(__file__).parents[2]
@@ -23,7 +23,7 @@ def test_promtool_check_rules_all_files_pass() -> None:
     result = _promtool("check", "rules", *RULE_FILES)
 
     assert result.returncode == 0, result.stdout + result.stderr
-    assert f"SUCCESS: {len(RECORDED)} rules found" in result.stdout
+    assert f"SUCCESS: {len(RECORDED) + len(DAILY)} rules found" in result.stdout
 
 
 def test_promtool_test_rules_all_tests_pass() -> None:
@@ -37,8 +37,8 @@ def test_history_rules_file_is_generated_text() -> None:
     assert (ROOT / "rules" / "history.yml").read_text(encoding="utf-8") == render_rules_yaml()
 
 
-def test_history_rules_one_group_every_minute_level_metric_operation_names() -> None:
-    [group] = yaml.safe_load((ROOT / "rules" / "history.yml").read_text(encoding="utf-8"))["groups"]
+def test_history_rules_minute_group_level_metric_operation_names() -> None:
+    group, _ = yaml.safe_load((ROOT / "rules" / "history.yml").read_text(encoding="utf-8"))["groups"]
 
     assert (group["name"], group["interval"]) == (GROUP_NAME, "1m") == ("greenkube.rules", "1m")
     names = [rule["record"] for rule in group["rules"]]
@@ -49,3 +49,18 @@ def test_history_rules_one_group_every_minute_level_metric_operation_names() -> 
         assert metric.startswith("greenkube_") and not metric.endswith("_total")
         assert operation in ("sum_increase1h", "sum")
     assert render_rules()["groups"][0]["rules"] == group["rules"]
+
+
+def test_history_rules_hourly_group_two_daily_sums_of_every_hourly_increase() -> None:
+    minute, group = yaml.safe_load((ROOT / "rules" / "history.yml").read_text(encoding="utf-8"))["groups"]
+
+    assert (group["name"], group["interval"]) == (DAILY_GROUP_NAME, "1h") == ("greenkube.daily.rules", "1h")
+    hourly = [rule["record"] for rule in minute["rules"] if rule["record"].endswith(":sum_increase1h")]
+    names = [rule["record"] for rule in group["rules"]]
+    assert names == [f"{name}_sum1d_{phase}" for name in hourly for phase in ("before", "after")]
+    assert len(names) == 40
+    for rule in group["rules"]:
+        hourly_name = rule["record"].rsplit("_sum1d_", 1)[0]
+        offset = "3600s" if rule["record"].endswith("_before") else "3540s"
+        assert f"({hourly_name} offset {offset})[86399s:1h]" in rule["expr"], rule
+    assert render_rules()["groups"][1]["rules"] == group["rules"]
