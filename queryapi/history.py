@@ -12,12 +12,14 @@ so a long namespace or cluster history never reads a pod series.
 
 Counters, recorded: the bucket is the sum of the hourly increases ending at each of its whole
 hours H. Hourly buckets are read many at a time, by range queries stepping through whole hours
-(`read_hourly`, batches of HOURS_PER_QUERY); longer buckets by one subquery each, which the
-engine adds up (`bucket_readings`). Rules run once a minute at a phase Prometheus fixes (p seconds past each minute), so
-no evaluation falls on H itself: each hour is read at the evaluations just before and just
-after H, and the two sums are weighted by where H lies between them (linear interpolation,
-exact while power is steady for the minute around H; without it a bucket edge would move by
-up to a minute). The phase is read once per request from a recorded sample's timestamp.
+(`read_hourly`, batches of HOURS_PER_QUERY); longer buckets by subqueries the engine adds up
+(`bucket_readings`): their whole days from the daily sums, one sample a day (daily.py), and
+the hours before those days from the hourly increases. Rules run once a minute at a phase
+Prometheus fixes (p seconds past each minute), so no evaluation falls on H itself: each hour
+is read at the evaluations just before and just after H, and the two sums are weighted by
+where H lies between them (linear interpolation, exact while power is steady for the minute
+around H; without it a bucket edge would move by up to a minute). The phase is read once per
+request from a recorded sample's timestamp.
 Counters, raw: increase() over the bucket. Gauges (cpu, memory), recorded: the time-weighted
 average over the bucket (minutes without pods count 0); raw (pod level): each pod's average
 over its own samples in the bucket. Power: the energy of the bucket over its length (W).
@@ -25,7 +27,6 @@ over its own samples in the bucket. Power: the energy of the bucket over its len
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel
@@ -41,10 +42,18 @@ from exporter.catalogue import (
 )
 from queryapi import promql
 from queryapi.buckets import Bucket
+from queryapi.daily import Days, Reading, hourly_reading, read_days
 from queryapi.engine import QueryEngine
 from queryapi.gather import Key, gather_all, index
 from queryapi.params import MetricTimeseriesParams
-from queryapi.recorded import EVALUATION_SECONDS, hourly_increase, unallocated_twin, usage_sum
+from queryapi.recorded import (
+    EVALUATION_SECONDS,
+    Recorded,
+    daily_sum,
+    hourly_increase,
+    unallocated_twin,
+    usage_sum,
+)
 from queryapi.results import Point, Series, Timeseries
 
 HOUR_SECONDS = 3600
@@ -65,15 +74,6 @@ METRICS: dict[str, tuple[MetricDef, str | None]] = {
 }
 
 
-@dataclass(frozen=True)
-class Reading:
-    """One query of a bucket, run at `at`, whose answer counts `weight` times."""
-
-    query: str
-    at: datetime
-    weight: float = 1.0
-
-
 def recorded_level(by: Sequence[str], matchers: Mapping[str, str]) -> str | None:
     """The recorded level that holds every label the answer needs, or None (read raw series)."""
     needed = set(by) | set(matchers)
@@ -86,13 +86,18 @@ def recorded_level(by: Sequence[str], matchers: Mapping[str, str]) -> str | None
     return None
 
 
-def recorded_names(level: str, counter: MetricDef) -> list[str]:
+def recorded_hourly(level: str, counter: MetricDef) -> list[Recorded]:
     """Recorded hourly increases a counter's bucket adds at `level` (plus unallocated at node
     and cluster level: the nodes' unallocated counters have no namespace)."""
-    names = [hourly_increase(level, counter).name]
+    hourly = [hourly_increase(level, counter)]
     if level != "namespace":
-        names.append(hourly_increase(level, unallocated_twin(counter)).name)
-    return names
+        hourly.append(hourly_increase(level, unallocated_twin(counter)))
+    return hourly
+
+
+def recorded_names(level: str, counter: MetricDef) -> list[str]:
+    """Names of `recorded_hourly`."""
+    return [recorded.name for recorded in recorded_hourly(level, counter)]
 
 
 def reading_hours(bucket: Bucket) -> list[int]:
@@ -110,7 +115,7 @@ def reads_hourly(source: MetricDef, by: Sequence[str], matchers: Mapping[str, st
 
 
 def bucket_readings(source: MetricDef, by: Sequence[str], matchers: Mapping[str, str], bucket: Bucket,
-                    after_weight: float) -> list[Reading]:
+                    after_weight: float) -> list[Reading | Days]:
     """The queries giving `source` over `bucket` per `by` group. `after_weight` (0..1) is the
     weight of the evaluation just after each whole hour (`phase_weight`)."""
     level = recorded_level(by, matchers)
@@ -126,13 +131,23 @@ def bucket_readings(source: MetricDef, by: Sequence[str], matchers: Mapping[str,
     if level is None:
         return [Reading(promql.increase_by(source, by, bucket.seconds, matchers), bucket.end)]
 
-    names = recorded_names(level, source)
+    hourly = recorded_hourly(level, source)
+    names = [recorded.name for recorded in hourly]
     hours = _hours(bucket)
-    readings = []
-    for delay, weight in ((0, 1.0 - after_weight), (EVALUATION_SECONDS, after_weight)):
-        if weight > 0:
-            readings.append(_recorded_reading(names, by, matchers, hours, bucket.end + timedelta(seconds=delay),
-                                              weight))
+    end = int(bucket.end.timestamp())
+    # The last whole days come from the daily sums when the bucket ends on a whole UTC hour
+    # (not in a zone with a half-hour offset); the hours before them, hourly (daily.py).
+    days = hours // 24 if end % HOUR_SECONDS == 0 else 0
+    rest = hours - 24 * days
+    readings: list[Reading | Days] = []
+    for delay, weight, phase in ((0, 1.0 - after_weight, "before"), (EVALUATION_SECONDS, after_weight, "after")):
+        if weight <= 0:
+            continue
+        if rest:
+            rest_end = bucket.end - timedelta(days=days, seconds=-delay)
+            readings.append(hourly_reading(names, by, matchers, rest, rest_end, weight))
+        if days:
+            readings += [Days(daily_sum(one, phase).name, one.name, delay, end, days, weight) for one in hourly]
     return readings
 
 
@@ -140,19 +155,6 @@ def _hours(bucket: Bucket) -> int:
     # A bucket is whole hours, except the DST day of a zone whose clocks move by 30 minutes
     # (Australia/Lord_Howe): that day is read as the nearest whole number of hours.
     return max(1, round(bucket.seconds / HOUR_SECONDS))
-
-
-def _recorded_reading(names: list[str], by: Sequence[str], matchers: Mapping[str, str], hours: int,
-                      reading: datetime, weight: float) -> Reading:
-    # Subquery steps fall on whole UTC hours: run at the first one at or after the reading
-    # time and shift the readings back onto it (zones with a half-hour offset, the +60 s read).
-    offset = -int(reading.timestamp()) % HOUR_SECONDS
-    # TODO(history): no sparse daily roll-up to read long buckets from. The engine decodes every
-    # sample of the recorded series in the range, whatever the step: a rule evaluated each minute
-    # holds 44,640 per series in a 31-day month, read once per phase, so a 1-year monthly query
-    # of 100 namespaces costs it ~4-5 CPU-seconds (docs/PERFORMANCE.md, "Where the time goes").
-    query = promql.recorded_bucket_sum(names, by, matchers, hours * HOUR_SECONDS, offset)
-    return Reading(query, reading + timedelta(seconds=offset), weight)
 
 
 def phase_weight(sample_time: float | None) -> float:
@@ -184,13 +186,22 @@ async def read_phase_weight(engine: QueryEngine, source: MetricDef, by: Sequence
 async def read_bucket(engine: QueryEngine, source: MetricDef, by: Sequence[str], matchers: Mapping[str, str],
                       bucket: Bucket, after_weight: float) -> dict[Key, float]:
     """`source` over `bucket` per `by` group (unit of the series: J, g, currency, cores, bytes)."""
-    readings = bucket_readings(source, by, matchers, bucket, after_weight)
-    answers = await gather_all(engine.query(reading.query, reading.at) for reading in readings)
+    answers = await gather_all(_read(engine, reading, by, matchers)
+                               for reading in bucket_readings(source, by, matchers, bucket, after_weight))
     values: dict[Key, float] = {}
-    for reading, samples in zip(readings, answers, strict=True):
-        for key, value in index(samples, by).items():
-            values[key] = values.get(key, 0.0) + reading.weight * value
+    for answer in answers:
+        for key, value in answer.items():
+            values[key] = values.get(key, 0.0) + value
     return values
+
+
+async def _read(engine: QueryEngine, reading: Reading | Days, by: Sequence[str],
+                matchers: Mapping[str, str]) -> dict[Key, float]:
+    """One reading's weighted values per group."""
+    if isinstance(reading, Days):
+        return await read_days(engine, reading, by, matchers)
+    samples = await engine.query(reading.query, reading.at)
+    return {key: reading.weight * value for key, value in index(samples, by).items()}
 
 
 async def read_hourly(engine: QueryEngine, sources: Sequence[MetricDef], by: Sequence[str],

@@ -12,7 +12,7 @@ Families (docs/api.md says which endpoint runs which):
 - snapshot over a window, run at `to`: `increase_by`, `node_increase`, `power_by`,
   `average_by`, `count_by`, `latest`;
 - calendar buckets (history): `recorded_bucket_sum`, `recorded_days_sum` and
-  `recorded_day_present` (whole days of a bucket, from the daily sums), `recorded_hours` (range
+  `recorded_days_each` (whole days of a bucket, from the daily sums), `recorded_hours` (range
   queries, hourly buckets), `recorded_bucket_readings` on the series of rules/history.yml, and
   `increase_by` / `average_by` on raw pod series;
 - recommendations: plain selectors and `seen_timestamp`;
@@ -247,16 +247,25 @@ def recorded_days_sum(name: str, by: Sequence[str], matchers: Mapping[str, str] 
     if days < 1:
         raise ValueError(f"at least one day is read, got {days!r}")
     steps = f"[{format_duration(days * DAY_SECONDS - 1)}:1d]"
-    latest = f"last_over_time({{}}[{format_duration(HOUR_SECONDS)}]{_offset_ms(offset_ms)})"
-    values = _sum_by(by, f"sum_over_time({latest.format(names_selector([name], matchers))}{steps})")
-    present = f"count_over_time(count({latest.format(names_selector([name]))}){steps})"
-    return f'{values} or label_replace({present}, "{DAYS_LABEL}", "present", "", "")'
+    values = _sum_by(by, f"sum_over_time({_latest_in_hour(name, matchers, offset_ms)}{steps})")
+    present = f"count_over_time(count({_latest_in_hour(name, None, offset_ms)}){steps})"
+    return f"{values} or {_days_label(present)}"
 
 
-def recorded_day_present(name: str) -> str:
-    """1 where the daily-sum recorded series `name` has a sample (any group) in the hour up to
-    the query time, else nothing: a range query stepping a day tells which days are there."""
-    return f"count(last_over_time({names_selector([name])}[{format_duration(HOUR_SECONDS)}]))"
+def recorded_days_each(name: str, by: Sequence[str], matchers: Mapping[str, str] | None, offset_ms: int) -> str:
+    """The daily-sum recorded series `name` per group, each the latest sample in the hour up to
+    `offset_ms` before the query time, and a series labelled DAYS_LABEL="present" where any
+    group has one: a range query stepping a day gives each day found and its values."""
+    values = _sum_by(by, _latest_in_hour(name, matchers, offset_ms))
+    return f"{values} or {_days_label(f'count({_latest_in_hour(name, None, offset_ms)})')}"
+
+
+def _latest_in_hour(name: str, matchers: Mapping[str, str] | None, offset_ms: int) -> str:
+    return f"last_over_time({names_selector([name], matchers)}[{format_duration(HOUR_SECONDS)}]{_offset_ms(offset_ms)})"
+
+
+def _days_label(expr: str) -> str:
+    return f'label_replace({expr}, "{DAYS_LABEL}", "present", "", "")'
 
 
 def recorded_hours(names: Sequence[str], matchers: Mapping[str, str] | None) -> str:

@@ -73,8 +73,10 @@ async def test_timeseries_year_namespace_reads_recorded_series_only(aiohttp_serv
 
     assert response.status == 200
     queries = engine.queries()
-    # The phase lookup (twice: at the end, then anywhere in the window), then one reading per month.
-    assert len(queries) == 2 + 12
+    # The phase lookup (twice: at the end, then anywhere in the window), one reading of the
+    # daily sums per month, and, as the stub has no day, one hourly reading per month.
+    assert len(queries) == 2 + 12 + 12
+    assert sum("namespace:greenkube_pod_co2e_grams:sum_increase1h_sum1d_before[" in query for query in queries) == 12
     assert all("namespace:greenkube_pod_co2e_grams:sum_increase1h" in query for query in queries)
     assert not any("_total" in query for query in queries)  # raw counters end in _total
 
@@ -86,15 +88,16 @@ async def test_timeseries_cluster_reads_evaluations_around_each_hour(aiohttp_ser
     engine = await StubEngine(values={phase: 1704153622.0}).start(aiohttp_server)
     client = await api_client(prometheus_url=engine.url)
 
-    await client.get("/api/v1/timeseries/energy", params={"from": "2024-01-01", "to": "2024-01-02",
+    # 23 hours, read from the hourly increases (a whole day would read the daily sums).
+    await client.get("/api/v1/timeseries/energy", params={"from": "2024-01-01T01:00:00Z", "to": "2024-01-02",
                                                           "group_by": "daily"})
 
     names = ('{__name__=~"cluster:greenkube_pod_energy_joules:sum_increase1h'
              '|cluster:greenkube_node_unallocated_energy_joules:sum_increase1h"}')
     assert [seen["query"] for seen in engine.seen] == [
         phase,
-        f"sum_over_time((\n  sum({names})\n)[86399s:1h])",
-        f"sum_over_time((\n  sum({names} offset 3540s)\n)[86399s:1h])",
+        f"sum_over_time((\n  sum({names})\n)[82799s:1h])",
+        f"sum_over_time((\n  sum({names} offset 3540s)\n)[82799s:1h])",
     ]
 
 
@@ -145,9 +148,10 @@ async def test_report_export_streams_before_reading_every_bucket(aiohttp_server,
 
     assert response.headers["Transfer-Encoding"] == "chunked"
     assert first.startswith(b"period_start,")
-    # 4 phase lookups, then 8 readings per daily bucket (4 counters, 2 evaluations each): when
+    # 4 phase lookups, then 16 readings per daily bucket (4 counters, 2 evaluations each, each
+    # a read of the daily sums and, as this engine has no day, of the hourly increases): when
     # the first bytes arrive at most LOOKAHEAD + 1 of the 20 buckets have been asked for.
-    assert asked_at_first_bytes <= 4 + 8 * (LOOKAHEAD + 1) < 4 + 8 * 20
+    assert asked_at_first_bytes <= 4 + 16 * (LOOKAHEAD + 1) < 4 + 16 * 20
     assert (first + rest).count(b"\r\n") == 1 + 20 * 300
 
 

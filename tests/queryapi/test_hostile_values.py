@@ -51,6 +51,10 @@ def test_builders_hostile_value_escaped_exactly(value: str, escaped: str) -> Non
     assert promql.recorded_hours(["namespace:a:b", "namespace:c:d"], {"namespace": value}) == (
         f'{{__name__=~"namespace:a:b|namespace:c:d", namespace="{escaped}"}}'
     )
+    assert promql.recorded_days_each("namespace:a:b", ("namespace",), {"namespace": value}, 1) == (
+        f'sum by (namespace) (last_over_time(namespace:a:b{{namespace="{escaped}"}}[3600s] offset 1ms)) or '
+        'label_replace(count(last_over_time(namespace:a:b[3600s] offset 1ms)), "greenkube_days", "present", "", "")'
+    )
     assert promql.seen_timestamp(RECOMMENDATION_INFO, 3600, 60, True, {"type": "x", "namespace": value}) == (
         f'min_over_time(timestamp(greenkube_recommendation_info{{type="x", namespace="{escaped}"}})[3600s:60s])'
     )
@@ -72,6 +76,8 @@ def test_builders_hostile_queries_parse_and_find_nothing(empty_prometheus: Prome
             promql.recorded_bucket_sum(["cluster:a:b", "cluster:c:d"], (), {"node": value}, 3600, 30),
             promql.recorded_bucket_sum(["namespace:a:b"], ("namespace",), {"namespace": value}, 3600, 30),
             promql.recorded_hours(["namespace:a:b", "namespace:c:d"], {"namespace": value}),
+            promql.recorded_days_sum("namespace:a:b", ("namespace",), {"namespace": value}, 31, 7_200_001),
+            promql.recorded_days_each("node:a:b", ("node",), {"node": value}, 1),
             promql.count_by(("namespace",), ("namespace", "pod"), 3600, matchers),
             promql.seen_timestamp(RECOMMENDATION_INFO, 3600, 60, False, matchers),
         ):

@@ -12,6 +12,7 @@ from exporter.catalogue import (
     SUSTAINABILITY_SCORE,
 )
 from queryapi import promql
+from queryapi.daily import Days
 from queryapi.history import bucket_readings, phase_weight, reading_hours, reads_hourly, recorded_level
 from queryapi.params import BucketParams
 
@@ -188,16 +189,91 @@ def _bucket(tz: str = "UTC", **window: str):
     return params.buckets[0]
 
 
-def test_bucket_readings_namespace_day_two_evaluations() -> None:
+def test_bucket_readings_namespace_day_from_daily_sums_both_phases() -> None:
     bucket = _bucket(**{"from": "2024-03-01", "to": "2024-03-02"})
 
     readings = bucket_readings(POD_ENERGY, ("namespace",), {}, bucket, 0.25)
 
-    assert [(r.at.isoformat(), r.weight) for r in readings] == [("2024-03-02T00:00:00+00:00", 0.75),
-                                                                ("2024-03-02T01:00:00+00:00", 0.25)]
+    end = 1_709_337_600  # 2024-03-02T00:00:00Z
+    assert readings == [
+        Days("namespace:greenkube_pod_energy_joules:sum_increase1h_sum1d_before",
+             "namespace:greenkube_pod_energy_joules:sum_increase1h", 0, end, 1, 0.75),
+        Days("namespace:greenkube_pod_energy_joules:sum_increase1h_sum1d_after",
+             "namespace:greenkube_pod_energy_joules:sum_increase1h", 60, end, 1, 0.25),
+    ]
+
+
+def test_bucket_readings_new_york_spring_forward_day_hourly_two_evaluations() -> None:
+    # 2024-03-10 in New York is 23 hours: no whole day, read from the hourly increases.
+    bucket = _bucket("America/New_York", **{"from": "2024-03-10T05:00:00Z", "to": "2024-03-11T04:00:00Z"})
+
+    readings = bucket_readings(POD_ENERGY, ("namespace",), {}, bucket, 0.25)
+
+    assert [(r.at.isoformat(), r.weight) for r in readings] == [("2024-03-11T04:00:00+00:00", 0.75),
+                                                                ("2024-03-11T05:00:00+00:00", 0.25)]
     assert readings[1].query == (
         "sum by (namespace) (sum_over_time((namespace:greenkube_pod_energy_joules:sum_increase1h offset 3540s)"
-        "[86399s:1h]))"
+        "[82799s:1h]))"
+    )
+
+
+def test_bucket_readings_new_york_march_hours_before_thirty_days() -> None:
+    # March 2024 in New York is 743 hours (the 10th has 23). Its last 720 hours, 30 spans of 24
+    # hours ending at 2024-04-01T04:00Z (local midnight or not: a daily sum is any 24 whole
+    # UTC hours), come from the daily sums; the first 23 hours, ending 2024-03-02T04:00Z, hourly.
+    params = BucketParams.model_validate({"group_by": "monthly", "tz": "America/New_York",
+                                          "from": "2024-03-01T05:00:00Z", "to": "2024-04-01T04:00:00Z"})
+    [bucket] = params.buckets
+
+    readings = bucket_readings(POD_CO2E, (), {}, bucket, 0.0)
+
+    [hourly, pods, unallocated] = readings
+    assert hourly.at.isoformat() == "2024-03-02T04:00:00+00:00" and hourly.weight == 1.0
+    assert "[82799s:1h]" in hourly.query
+    assert "cluster:greenkube_node_unallocated_co2e_grams:sum_increase1h" in hourly.query
+    end = 1_711_944_000  # 2024-04-01T04:00:00Z
+    assert pods == Days("cluster:greenkube_pod_co2e_grams:sum_increase1h_sum1d_before",
+                        "cluster:greenkube_pod_co2e_grams:sum_increase1h", 0, end, 30, 1.0)
+    assert unallocated == Days("cluster:greenkube_node_unallocated_co2e_grams:sum_increase1h_sum1d_before",
+                               "cluster:greenkube_node_unallocated_co2e_grams:sum_increase1h", 0, end, 30, 1.0)
+
+
+def test_days_read_at_the_last_millisecond_of_the_second_hour_after_each_day() -> None:
+    days = Days("cluster:a:b", "cluster:a:c", 0, 1_709_337_600, 3)
+
+    assert [days.read_ms(day) for day in range(3)] == [
+        (1_709_337_600 - 2 * 86400 + 7200) * 1000 - 1,
+        (1_709_337_600 - 86400 + 7200) * 1000 - 1,
+        (1_709_337_600 + 7200) * 1000 - 1,
+    ]
+
+
+def test_recorded_days_sum_values_or_count_of_days_found() -> None:
+    assert promql.recorded_days_sum("namespace:a:b_sum1d_before", ("namespace",), NS, 31, 79_200_001) == (
+        "sum by (namespace) (sum_over_time(last_over_time(namespace:a:b_sum1d_before{namespace=\"shop\"}[3600s]"
+        " offset 79200001ms)[2678399s:1d])) or label_replace(count_over_time(count(last_over_time("
+        "namespace:a:b_sum1d_before[3600s] offset 79200001ms))[2678399s:1d]), \"greenkube_days\", \"present\","
+        " \"\", \"\")"
+    )
+
+
+def test_recorded_days_sum_cluster_no_offset() -> None:
+    assert promql.recorded_days_sum("cluster:a:b", (), None, 1, 0) == (
+        "sum(sum_over_time(last_over_time(cluster:a:b[3600s])[86399s:1d])) or label_replace("
+        "count_over_time(count(last_over_time(cluster:a:b[3600s]))[86399s:1d]), \"greenkube_days\", \"present\","
+        " \"\", \"\")"
+    )
+
+
+@pytest.mark.parametrize(("days", "offset"), [(0, 0), (1, -1), (1, 1.5), (1, True)])
+def test_recorded_days_sum_bad_days_or_offset_raises(days: int, offset: object) -> None:
+    with pytest.raises(ValueError):
+        promql.recorded_days_sum("cluster:a:b", (), None, days, offset)  # type: ignore[arg-type]
+
+
+def test_rule_daily_sum_24_hours_an_hour_back() -> None:
+    assert promql.rule_daily_sum("namespace:a:sum_increase1h", ("namespace",), 86400, 3600) == (
+        "sum by (namespace) (sum_over_time((namespace:a:sum_increase1h offset 3600s)[86399s:1h]))"
     )
 
 

@@ -1,0 +1,137 @@
+"""The whole days of a long bucket, read from the daily sums of rules/history.yml.
+
+A counter's bucket of n whole hours ending at a whole UTC hour E adds the hourly increases at
+the hours in (E - n h, E] (history.py). Its last k = n // 24 days, those ending at E, E - 24 h,
+..., are each one sample of a daily sum (queryapi/recorded.py): the sum of the 24 readings
+before (or after) the whole hours of the day ending at E_j, written by the hourly group at its
+evaluation in [E_j + 1 h, E_j + 2 h). One query per series and phase reads them all
+(`promql.recorded_days_sum`: a subquery stepping a day, each step taking the latest sample
+of the hour up to E_j + 2 h - 1 ms) and counts the days it found; the first n - 24 k hours
+stay on the hourly read. The engine reads a sample a day instead of one a minute.
+
+A day without its sample (the rules were installed later, Prometheus was down at that hour,
+or the day ended less than about two hours ago) is read from the hourly increases instead:
+when the count is short, a range query stepping through the same instants gives each day
+found, with its values, in one answer (so a day written meanwhile is never read twice or
+missed), and the other days are read as a bucket without days would be. The result is the
+same either way, up to float rounding.
+"""
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from queryapi import promql
+from queryapi.engine import QueryEngine
+from queryapi.gather import Key, gather_all, index
+
+HOUR_SECONDS = 3600
+DAY_SECONDS = 86400
+# A day's sample is written in the hour starting an hour after the day ends (recorded.py): it
+# is read at the last millisecond of that hour (timestamps are whole milliseconds), i.e. 1 ms
+# before the whole hour two hours after the day's end.
+_READ_AFTER_END_MS = 2 * HOUR_SECONDS * 1000 - 1
+_BEFORE_MS = 1
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One query of a bucket, run at `at`, whose answer counts `weight` times."""
+
+    query: str
+    at: datetime
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class Days:
+    """`count` whole days ending at `end` (unix s, a whole UTC hour) of the daily sum `name`,
+    counting `weight` times; `hourly` is the hourly increase it sums and `delay` (s) how long
+    after each whole hour that phase reads it (0 before, the rules' interval after)."""
+
+    name: str
+    hourly: str
+    delay: int
+    end: int
+    count: int
+    weight: float = 1.0
+
+    def read_ms(self, day: int) -> int:
+        """Unix time (ms) day `day` (0: the first) is read at."""
+        return (self.end - (self.count - 1 - day) * DAY_SECONDS) * 1000 + _READ_AFTER_END_MS
+
+
+def hourly_reading(names: Sequence[str], by: Sequence[str], matchers: Mapping[str, str], hours: int,
+                   reading: datetime, weight: float) -> Reading:
+    """The `hours` hourly increases `names` ending at `reading` (less any phase delay), read by
+    one subquery whose steps are the whole UTC hours (`promql.recorded_bucket_sum`)."""
+    # Subquery steps fall on whole UTC hours: run at the first one at or after the reading
+    # time and shift the readings back onto it (zones with a half-hour offset, the +60 s read).
+    offset = -int(reading.timestamp()) % HOUR_SECONDS
+    query = promql.recorded_bucket_sum(names, by, matchers, hours * HOUR_SECONDS, offset)
+    return Reading(query, reading + timedelta(seconds=offset), weight)
+
+
+async def read_days(engine: QueryEngine, days: Days, by: Sequence[str],
+                    matchers: Mapping[str, str]) -> dict[Key, float]:
+    """The days' sum per `by` group, times their weight; days without a sample read hourly."""
+    last_ms = days.read_ms(days.count - 1)
+    at_ms = -(-last_ms // (DAY_SECONDS * 1000)) * DAY_SECONDS * 1000  # subquery steps: UTC midnights
+    query = promql.recorded_days_sum(days.name, by, matchers, days.count, at_ms - last_ms)
+    answer = await engine.query(query, datetime.fromtimestamp(at_ms / 1000, UTC))
+    found = sum(value for labels, value in answer if promql.DAYS_LABEL in labels)
+    if found >= days.count:
+        values = index([sample for sample in answer if promql.DAYS_LABEL not in sample[0]], by)
+        return _weighted(values, days.weight)
+    present, values = await _days_found(engine, days, by, matchers) if found else (set(), {})
+    missing = [day for day in range(days.count) if day not in present]
+    readings = [hourly_reading([days.hourly], by, matchers, 24 * length,
+                               _utc(days.end - (days.count - 1 - last) * DAY_SECONDS + days.delay), 1.0)
+                for last, length in _runs_ending(missing)]
+    for samples in await gather_all(engine.query(reading.query, reading.at) for reading in readings):
+        for key, value in index(samples, by).items():
+            values[key] = values.get(key, 0.0) + value
+    return _weighted(values, days.weight)
+
+
+async def _days_found(engine: QueryEngine, days: Days, by: Sequence[str],
+                      matchers: Mapping[str, str]) -> tuple[set[int], dict[Key, float]]:
+    """The days whose sample is there and their sum per group, from one range query."""
+    # Stepping on whole seconds (the 1 ms goes in the query), as range answers are decoded.
+    first_ms, last_ms = days.read_ms(0) + _BEFORE_MS, days.read_ms(days.count - 1) + _BEFORE_MS
+    query = promql.recorded_days_each(days.name, by, matchers, _BEFORE_MS)
+    series = await engine.query_range(query, _utc_ms(first_ms), _utc_ms(last_ms), DAY_SECONDS)
+    present: set[int] = set()
+    values: dict[Key, float] = {}
+    for labels, points in series:
+        if promql.DAYS_LABEL in labels:
+            present.update(round((point.time * 1000 - first_ms) / (DAY_SECONDS * 1000)) for point in points)
+            continue
+        key = tuple(labels.get(name, "") for name in by)
+        total = sum(point.value for point in points if math.isfinite(point.value))
+        values[key] = values.get(key, 0.0) + total
+    return present, values
+
+
+def _runs_ending(days: list[int]) -> list[tuple[int, int]]:
+    """Sorted day numbers cut into runs of consecutive days: (last day, length) per run."""
+    runs: list[tuple[int, int]] = []
+    for day in days:
+        if runs and runs[-1][0] == day - 1:
+            runs[-1] = (day, runs[-1][1] + 1)
+        else:
+            runs.append((day, 1))
+    return runs
+
+
+def _weighted(values: dict[Key, float], weight: float) -> dict[Key, float]:
+    return values if weight == 1.0 else {key: weight * value for key, value in values.items()}
+
+
+def _utc(seconds: int) -> datetime:
+    return datetime.fromtimestamp(seconds, UTC)
+
+
+def _utc_ms(milliseconds: int) -> datetime:
+    return datetime.fromtimestamp(milliseconds / 1000, UTC)
