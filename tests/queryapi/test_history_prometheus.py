@@ -48,10 +48,10 @@ def _bucket_ends(points: list[dict], window_end: str) -> list[tuple[int, int]]:
     return list(zip(starts, [*starts[1:], _seconds(window_end)], strict=True))
 
 
-def _worst(series: dict, metrics, **labels: str) -> float:
+def _worst(series: dict, metrics, window_end: str = WHOLE["to"], **labels: str) -> float:
     """Largest relative error of the series' buckets against the truth (asserting each)."""
     worst = 0.0
-    for point, (start, end) in zip(series["points"], _bucket_ends(series["points"], WHOLE["to"]), strict=True):
+    for point, (start, end) in zip(series["points"], _bucket_ends(series["points"], window_end), strict=True):
         expected = truth(metrics, start, end, **labels)
         assert point["value"] == pytest.approx(expected, rel=REL, abs=ABS), (labels, _iso(start), _iso(end))
         worst = max(worst, abs(point["value"] - expected) / expected if expected else 0.0)
@@ -73,6 +73,34 @@ async def test_timeseries_namespace_buckets_match_ground_truth(history_prometheu
     for series in body["series"]:
         _worst(series, [POD_ENERGY], namespace=series["labels"]["namespace"])
     assert (body["from"], body["to"], body["unit"]) == (WHOLE["from"], WHOLE["to"], "joules")
+
+
+# Local midnights of zones whose offset has a half hour: Kolkata (+05:30 all year) reads every
+# bucket from the hourly increases, as its midnights are not whole UTC hours; Lord Howe (+11 in
+# its summer, which this window is in, +10:30 in winter) has whole-hour midnights and reads its
+# days from the daily sums.
+ODD_ZONES = {
+    "Asia/Kolkata": {"from": "2024-01-31T18:30:00Z", "to": "2024-03-10T18:30:00Z"},
+    "Australia/Lord_Howe": {"from": "2024-01-31T13:00:00Z", "to": "2024-03-10T13:00:00Z"},
+}
+
+
+@pytest.mark.parametrize("tz", list(ODD_ZONES))
+@pytest.mark.parametrize("group_by", ["daily", "weekly", "monthly"])
+async def test_timeseries_half_hour_zones_buckets_match_ground_truth(history_prometheus, api_client,
+                                                                     group_by: str, tz: str) -> None:
+    client = await api_client(prometheus_url=history_prometheus.url)
+    window = ODD_ZONES[tz]
+
+    response = await client.get("/api/v1/timeseries/energy",
+                                params={**window, "group_by": group_by, "tz": tz, "aggregate": "namespace"})
+
+    assert response.status == 200
+    body = await response.json()
+    assert [s["labels"] for s in body["series"]] == [{"namespace": name} for name in NAMESPACES]
+    for series in body["series"]:
+        _worst(series, [POD_ENERGY], window["to"], namespace=series["labels"]["namespace"])
+    assert body["series"][0]["points"][0]["timestamp"] == window["from"]
 
 
 @pytest.mark.parametrize("tz", ["UTC", "America/New_York"])
