@@ -12,7 +12,8 @@
 The year's recorded series is written as rules/history.yml leaves it: one evaluation a minute, at a
 rule group phase of PHASE s past each minute, each sample the increase over the trailing hour (a
 constant rate per namespace, so every sample is rate x 3600 and the ground truth is known): about
-52.6 M samples, the density Prometheus really reads. The export's roll-ups hold only the two
+52.6 M samples, the density Prometheus really reads; and its daily sums, one sample an hour per
+phase (1.75 M). The export's roll-ups hold only the two
 evaluations around each whole hour H (H-60+PHASE s and H+PHASE s), the ones history reads: one a
 minute for its 1,668 series over 100 days would be 240 M samples. A benchmark, not a test: it prints
 met or MISSED per target and exits 0. See docs/PERFORMANCE.md.
@@ -37,7 +38,7 @@ from exporter.catalogue import NODE_COUNTERS, POD_COUNTERS
 from queryapi.app import make_app
 from queryapi.config import ApiSettings
 from queryapi.engine import QueryEngine
-from queryapi.recorded import hourly_increase
+from queryapi.recorded import daily_sum, hourly_increase
 from tests.fixtures.prometheus import PrometheusFactory, free_port
 from tests.fixtures.tools import require_tool
 
@@ -47,6 +48,7 @@ BLOCK = 720 * HOUR  # promtool block length; files are cut on these (epoch-align
 # group (any offset within the interval), so history weights both evaluations around each hour.
 PHASE_MS = 17_345
 PHASE = PHASE_MS / 1000
+DAILY_PHASE_MS = 2_345_678  # the hourly group's, within its hour
 YEAR_START, YEAR_END = datetime(2023, 1, 1, tzinfo=UTC), datetime(2024, 1, 1, tzinfo=UTC)
 YEAR_NAMESPACES = 100
 EXPORT_START = datetime(2024, 1, 2, tzinfo=UTC)
@@ -79,28 +81,29 @@ class Writer:
             self.open[block] = (self.directory / f"bench-{block}.om.txt").open("wb")
         return self.open[block]
 
-    def minutely(self, family: str, series: list[tuple[str, float]], first: int, last: int) -> int:
-        """One sample a minute of each (labels, constant value) in `series`, PHASE_MS past each
-        whole minute from `first` to `last` (unix s, both whole minutes, both included); returns
+    def minutely(self, family: str, series: list[tuple[str, float]], first: int, last: int,
+                 step: int = 60, phase_ms: int = PHASE_MS) -> int:
+        """One sample a `step` (s) of each (labels, constant value) in `series`, `phase_ms` past
+        each whole step from `first` to `last` (unix s, both whole steps, both included); returns
         the sample count."""
         count = 0
-        seconds, millis = divmod(PHASE_MS, 1000)
+        seconds, millis = divmod(phase_ms, 1000)
         end = f".{millis:03d}\n"
         head = f"# TYPE {family} gauge\n".encode()
-        block_ms = BLOCK * 1000
-        for block in range((first * 1000 + PHASE_MS) // block_ms, (last * 1000 + PHASE_MS) // block_ms + 1):
-            # the whole minutes whose sample falls in [block start, block end)
-            low = max(first, -(-(block * block_ms - PHASE_MS) // 60_000) * 60)
-            high = min(last, ((block + 1) * block_ms - 1 - PHASE_MS) // 60_000 * 60)
+        block_ms, step_ms = BLOCK * 1000, step * 1000
+        for block in range((first * 1000 + phase_ms) // block_ms, (last * 1000 + phase_ms) // block_ms + 1):
+            # the whole steps whose sample falls in [block start, block end)
+            low = max(first, -(-(block * block_ms - phase_ms) // step_ms) * step)
+            high = min(last, ((block + 1) * block_ms - 1 - phase_ms) // step_ms * step)
             if low > high:
                 continue
             out = self._file(block)
             out.write(head)
             for labels, value in series:
                 prefix = f"{family}{{{labels}}} {value!r} "
-                text = prefix + (end + prefix).join(map(str, range(low + seconds, high + seconds + 1, 60))) + end
+                text = prefix + (end + prefix).join(map(str, range(low + seconds, high + seconds + 1, step))) + end
                 out.write(text.encode())
-                count += (high - low) // 60 + 1
+                count += (high - low) // step + 1
         return count
 
     def add(self, family: str, labels: str, t: float, value: float) -> None:
@@ -131,6 +134,15 @@ def build_history(writer: Writer) -> int:
     # the increase over the trailing hour, is 10 + n).
     series = [(f'namespace="team-{n:03d}"', 10.0 + n) for n in range(YEAR_NAMESPACES)]
     count += writer.minutely(carbon, series, int(YEAR_START.timestamp()) - 60, int(YEAR_END.timestamp()))
+    # Its daily sums, as the hourly group records them (DAILY_PHASE_MS past each whole hour H, the
+    # 24 hourly readings of the day ending at H - 1 h, before and after each hour: both 24 x the
+    # rate), for every day ending in the year: from an evaluation at YEAR_START + 25 h to the one
+    # after YEAR_END + 1 h.
+    daily = [(labels, 24 * rate) for labels, rate in series]
+    first, last = int(YEAR_START.timestamp()) + 25 * HOUR, int(YEAR_END.timestamp()) + HOUR
+    for phase in ("before", "after"):
+        name = daily_sum(hourly_increase("namespace", POD_COUNTERS[1]), phase).name
+        count += writer.minutely(name, daily, first, last, HOUR, DAILY_PHASE_MS)
     # 2. 100 days of all four namespace roll-ups for the export, from the first hour after EXPORT_START.
     names = [hourly_increase("namespace", counter).name for counter in POD_COUNTERS]
     start = int(EXPORT_START.timestamp())
