@@ -280,13 +280,6 @@ def sample_time(name: str) -> str:
     return f"max(timestamp({names_selector([name])}))"
 
 
-def sample_time_in(name: str, window_seconds: int) -> str:
-    """Like `sample_time`, for the latest sample anywhere in the window (looked up every 5
-    minutes, the engine's lookback, so none is missed)."""
-    window = format_duration(window_seconds)
-    return f"max_over_time((max(timestamp({names_selector([name])})))[{window}:5m])"
-
-
 def recorded_bucket_readings(name: str, by: Sequence[str], matchers: Mapping[str, str] | None,
                              bucket_seconds: int) -> str:
     """Sum over one bucket of a recorded per-minute gauge sum, run at the bucket's end: divided

@@ -73,9 +73,10 @@ async def test_timeseries_year_namespace_reads_recorded_series_only(aiohttp_serv
 
     assert response.status == 200
     queries = engine.queries()
-    # The phase lookup (twice: at the end, then anywhere in the window), one reading of the
-    # daily sums per month, and, as the stub has no day, one hourly reading per month.
-    assert len(queries) == 2 + 12 + 12
+    # The phase lookup (at the end, then, as the stub has no sample, at whole hours through the
+    # year: 64, every 137 hours), one reading of the daily sums per month, and, as the stub has
+    # no day, one hourly reading per month.
+    assert len(queries) == 1 + 64 + 12 + 12
     assert sum("namespace:greenkube_pod_co2e_grams:sum_increase1h_sum1d_before[" in query for query in queries) == 12
     assert all("namespace:greenkube_pod_co2e_grams:sum_increase1h" in query for query in queries)
     assert not any("_total" in query for query in queries)  # raw counters end in _total

@@ -97,3 +97,14 @@ async def test_report_summary_reads_the_same_days(daily_prometheus, api_client) 
     # 2024-03-01 is a Friday: the ISO week of the 1st to the 3rd, then the 4th.
     assert body["row_count"] == 2
     assert body["total_operational_co2e_grams"] == pytest.approx(sum(EXPECTED_DAYS), rel=1e-12)
+
+
+async def test_phase_found_inside_the_window_when_its_end_has_no_sample(daily_prometheus, api_client) -> None:
+    client = await api_client(prometheus_url=daily_prometheus.url)
+
+    # The data ends on 2024-03-05 at 03:00: nothing at the window's end, so the phase (30 s, the
+    # weights 1/2) comes from a lookup inside the window; with weight 0 the 4th day would be 1000.
+    values = await _values(client, **{"from": "2024-03-01", "to": "2024-03-08", "group_by": "daily"})
+
+    assert values[:4] == pytest.approx(EXPECTED_DAYS, rel=1e-12)
+    assert values[5:] == [0.0, 0.0]

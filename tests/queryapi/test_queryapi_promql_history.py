@@ -1,5 +1,7 @@
 """Exact PromQL of the list, history, recommendation and rule builders. Pure."""
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from exporter.catalogue import (
@@ -13,7 +15,15 @@ from exporter.catalogue import (
 )
 from queryapi import promql
 from queryapi.daily import Days
-from queryapi.history import bucket_readings, phase_weight, reading_hours, reads_hourly, recorded_level
+from queryapi.history import (
+    PHASE_PROBES,
+    _probe_times,
+    bucket_readings,
+    phase_weight,
+    reading_hours,
+    reads_hourly,
+    recorded_level,
+)
 from queryapi.params import BucketParams
 
 NS = {"namespace": "shop"}
@@ -136,9 +146,8 @@ def test_recorded_bucket_readings_sum_of_minutes() -> None:
     )
 
 
-def test_sample_time_latest_and_in_window() -> None:
+def test_sample_time_latest() -> None:
     assert promql.sample_time("cluster:x:y") == "max(timestamp(cluster:x:y))"
-    assert promql.sample_time_in("cluster:x:y", 7200) == "max_over_time((max(timestamp(cluster:x:y)))[7200s:5m])"
 
 
 def test_seen_timestamp_last() -> None:
@@ -295,3 +304,23 @@ def test_bucket_readings_pod_level_raw_increase() -> None:
         'sum by (namespace, pod, node) (increase(greenkube_pod_energy_joules_total{namespace="shop"}[86400s]))'
     )
     assert (reading.at.isoformat(), reading.weight) == ("2024-03-02T00:00:00+00:00", 1.0)
+
+
+def test_probe_times_a_year_spread_after_whole_hours() -> None:
+    start, end = datetime(2023, 1, 1, tzinfo=UTC), datetime(2024, 1, 1, tzinfo=UTC)
+
+    probes = _probe_times(start, end)
+
+    assert len(probes) <= PHASE_PROBES + 1
+    assert probes[0] == start + timedelta(seconds=60) and probes[-1] > end - timedelta(days=6)
+    assert all(probe.timestamp() % 3600 == 60 and start < probe <= end + timedelta(seconds=60) for probe in probes)
+    gaps = {b - a for a, b in zip(probes, probes[1:], strict=False)}
+    assert gaps == {timedelta(hours=137)}  # 8,760 hours / 64, rounded up
+
+
+def test_probe_times_short_window_every_hour_half_hour_start() -> None:
+    start = datetime(2024, 3, 1, 18, 30, tzinfo=UTC)
+
+    probes = _probe_times(start, start + timedelta(hours=2))
+
+    assert [p.isoformat() for p in probes] == ["2024-03-01T19:01:00+00:00", "2024-03-01T20:01:00+00:00"]
