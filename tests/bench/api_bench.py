@@ -268,6 +268,15 @@ async def bench_overhead(prom_url: str) -> tuple[list[list[str]], list[tuple[str
                             t <= TARGET_TIMESERIES_S and series == YEAR_NAMESPACES))
             targets.append((f"1-year monthly timeseries: worst bucket {error:.2e} off the true total <= 0.5%",
                             error <= 0.005 and points == 12))
+            # Not targets: the same year by day (365 reads of the daily sums per phase), and by
+            # month in a zone whose midnights are not whole UTC hours, read without the daily sums.
+            for label, extra in (("daily 1 year", {"group_by": "daily"}),
+                                 ("monthly 1 year, Asia/Kolkata (hourly reads)", {"tz": "Asia/Kolkata"})):
+                other = {**params, **extra}
+                await timed_get(session, api + "/api/v1/timeseries", other)
+                t = statistics.median([await timed_get(session, api + "/api/v1/timeseries", other)
+                                       for _ in range(TIMESERIES_RUNS)])
+                rows.append([f"/api/v1/timeseries carbon {label}", f"{t * 1000:.1f} ms", "", ""])
     finally:
         QueryEngine.query = original
         await runner.cleanup()
