@@ -33,6 +33,8 @@ DAY_SECONDS = 86400
 # before the whole hour two hours after the day's end.
 _READ_AFTER_END_MS = 2 * HOUR_SECONDS * 1000 - 1
 _BEFORE_MS = 1
+# Days one range query reads (Prometheus answers at most 11,000 points per series).
+MAX_DAYS_PER_QUERY = 1000
 
 
 @dataclass(frozen=True)
@@ -95,22 +97,69 @@ async def read_days(engine: QueryEngine, days: Days, by: Sequence[str],
     return _weighted(values, days.weight)
 
 
+async def read_single_days(engine: QueryEngine, days: Sequence[Days], by: Sequence[str],
+                           matchers: Mapping[str, str]) -> list[dict[Key, float]]:
+    """`read_days` of each of `days`, one-day readings of one series and phase (the daily
+    buckets of a window), with one range query per run of consecutive days instead of a query
+    each: per day its values, and whether its sample is there; missing days read hourly."""
+    results: list[dict[Key, float]] = [{} for _ in days]
+    runs: list[list[int]] = []
+    for position in sorted(range(len(days)), key=lambda position: days[position].end):
+        if runs and days[position].end - days[runs[-1][-1]].end == DAY_SECONDS and len(runs[-1]) < MAX_DAYS_PER_QUERY:
+            runs[-1].append(position)
+        else:
+            runs.append([position])
+    found = await gather_all(_each_day(engine, days[run[0]].name, by, matchers, days[run[0]].end,
+                                       days[run[-1]].end) for run in runs)
+    missing = []
+    for run, (present, values) in zip(runs, found, strict=True):
+        for position in run:
+            one = days[position]
+            if one.end in present:
+                results[position] = values.get(one.end, {})
+            else:
+                missing.append(position)
+    readings = [hourly_reading([days[position].hourly], by, matchers, 24,
+                               _utc(days[position].end + days[position].delay), 1.0) for position in missing]
+    answers = await gather_all(engine.query(reading.query, reading.at) for reading in readings)
+    for position, samples in zip(missing, answers, strict=True):
+        results[position] = index(samples, by)
+    return [_weighted(values, one.weight) for values, one in zip(results, days, strict=True)]
+
+
 async def _days_found(engine: QueryEngine, days: Days, by: Sequence[str],
                       matchers: Mapping[str, str]) -> tuple[set[int], dict[Key, float]]:
-    """The days whose sample is there and their sum per group, from one range query."""
+    """The days (0: the first) whose sample is there and their sum per group, from one range
+    query."""
+    first = days.end - (days.count - 1) * DAY_SECONDS
+    present, values = await _each_day(engine, days.name, by, matchers, first, days.end)
+    totals: dict[Key, float] = {}
+    for groups in values.values():
+        for key, value in groups.items():
+            totals[key] = totals.get(key, 0.0) + value
+    return {(end - first) // DAY_SECONDS for end in present}, totals
+
+
+async def _each_day(engine: QueryEngine, name: str, by: Sequence[str], matchers: Mapping[str, str], first: int,
+                    last: int) -> tuple[set[int], dict[int, dict[Key, float]]]:
+    """The days ending at first, first + 1 d, ..., last (unix s) of the daily sum `name`: the
+    ends of those whose sample is there, and per end the values per group."""
     # Stepping on whole seconds (the 1 ms goes in the query), as range answers are decoded.
-    first_ms, last_ms = days.read_ms(0) + _BEFORE_MS, days.read_ms(days.count - 1) + _BEFORE_MS
-    query = promql.recorded_days_each(days.name, by, matchers, _BEFORE_MS)
-    series = await engine.query_range(query, _utc_ms(first_ms), _utc_ms(last_ms), DAY_SECONDS)
+    offset = _READ_AFTER_END_MS + _BEFORE_MS
+    query = promql.recorded_days_each(name, by, matchers, _BEFORE_MS)
+    series = await engine.query_range(query, _utc_ms(first * 1000 + offset), _utc_ms(last * 1000 + offset),
+                                      DAY_SECONDS)
     present: set[int] = set()
-    values: dict[Key, float] = {}
+    values: dict[int, dict[Key, float]] = {}
     for labels, points in series:
         if promql.DAYS_LABEL in labels:
-            present.update(round((point.time * 1000 - first_ms) / (DAY_SECONDS * 1000)) for point in points)
+            present.update(point.time - offset // 1000 for point in points)
             continue
-        key = tuple(labels.get(name, "") for name in by)
-        total = sum(point.value for point in points if math.isfinite(point.value))
-        values[key] = values.get(key, 0.0) + total
+        key = tuple(labels.get(label, "") for label in by)
+        for point in points:
+            if math.isfinite(point.value):
+                groups = values.setdefault(point.time - offset // 1000, {})
+                groups[key] = groups.get(key, 0.0) + point.value
     return present, values
 
 

@@ -42,7 +42,7 @@ from exporter.catalogue import (
 )
 from queryapi import promql
 from queryapi.buckets import Bucket
-from queryapi.daily import Days, Reading, hourly_reading, read_days
+from queryapi.daily import Days, Reading, hourly_reading, read_days, read_single_days
 from queryapi.engine import QueryEngine
 from queryapi.gather import Key, gather_all, index
 from queryapi.params import MetricTimeseriesParams
@@ -196,16 +196,35 @@ def _probe_times(start: datetime, end: datetime) -> list[datetime]:
     return [_utc(first + hour * HOUR_SECONDS + EVALUATION_SECONDS) for hour in range(0, hours + 1, step)]
 
 
-async def read_bucket(engine: QueryEngine, source: MetricDef, by: Sequence[str], matchers: Mapping[str, str],
-                      bucket: Bucket, after_weight: float) -> dict[Key, float]:
-    """`source` over `bucket` per `by` group (unit of the series: J, g, currency, cores, bytes)."""
-    answers = await gather_all(_read(engine, reading, by, matchers)
-                               for reading in bucket_readings(source, by, matchers, bucket, after_weight))
-    values: dict[Key, float] = {}
-    for answer in answers:
+async def read_buckets(engine: QueryEngine, source: MetricDef, by: Sequence[str], matchers: Mapping[str, str],
+                       buckets: Sequence[Bucket], after_weight: float) -> list[dict[Key, float]]:
+    """`read_bucket` of each of `buckets`; one-day readings of the daily sums (daily buckets)
+    are read together, a range query per series and phase (daily.read_single_days)."""
+    plans = [bucket_readings(source, by, matchers, bucket, after_weight) for bucket in buckets]
+    single: dict[tuple[str, int], list[tuple[int, Days]]] = {}
+    rest: list[tuple[int, Reading | Days]] = []
+    for position, plan in enumerate(plans):
+        for reading in plan:
+            if isinstance(reading, Days) and reading.count == 1:
+                single.setdefault((reading.name, reading.delay), []).append((position, reading))
+            else:
+                rest.append((position, reading))
+    groups = list(single.values())
+    answers = await gather_all([
+        *(_read(engine, reading, by, matchers) for _, reading in rest),
+        *(read_single_days(engine, [days for _, days in group], by, matchers) for group in groups),
+    ])
+    results: list[dict[Key, float]] = [{} for _ in buckets]
+    placed = [position for position, _ in rest]
+    values = answers[:len(rest)]
+    for group, answer in zip(groups, answers[len(rest):], strict=True):
+        placed += [position for position, _ in group]
+        values += answer
+    for position, answer in zip(placed, values, strict=True):
+        totals = results[position]
         for key, value in answer.items():
-            values[key] = values.get(key, 0.0) + value
-    return values
+            totals[key] = totals.get(key, 0.0) + value
+    return results
 
 
 async def _read(engine: QueryEngine, reading: Reading | Days, by: Sequence[str],
@@ -360,7 +379,7 @@ async def read_timeseries(engine: QueryEngine, params: MetricTimeseriesParams, m
         cells = await read_hourly(engine, [source], by, matchers, buckets, [weight])
         answers = [{key: values[0] for key, values in groups.items()} for groups in cells]
     else:
-        answers = await gather_all(read_bucket(engine, source, by, matchers, bucket, weight) for bucket in buckets)
+        answers = await read_buckets(engine, source, by, matchers, buckets, weight)
     if metric == "power":
         answers = [{key: joules / bucket.seconds for key, joules in values.items()}
                    for values, bucket in zip(answers, buckets, strict=True)]

@@ -28,7 +28,7 @@ from queryapi.history import (
     AGGREGATE_LABELS,
     HOURS_PER_QUERY,
     filter_matchers,
-    read_bucket,
+    read_buckets,
     read_hourly,
     read_phase_weight,
     reads_hourly,
@@ -40,11 +40,13 @@ JOULES_PER_KWH = 3_600_000.0
 COUNTERS = (POD_ENERGY, POD_CO2E, POD_EMBODIED_CO2E, POD_COST)
 VALUE_COLUMNS = ("energy_kwh", "operational_co2e_grams", "embodied_co2e_grams", "cost")
 # Batches read ahead of the one being written: enough to keep the engine busy, few enough
-# that memory stays a handful of batches' rows. A batch is one bucket (its counters read
-# concurrently), or HOURS_PER_QUERY hourly buckets (two range queries): two of those keep the
-# engine's cores busy, and more in flight only made the engine and the API compete for CPU.
+# that memory stays a handful of batches' rows. A batch is BUCKETS_PER_BATCH buckets (their
+# counters read concurrently; daily buckets' days in one range query per counter and phase),
+# or HOURS_PER_QUERY hourly buckets (two range queries): two of those keep the engine's cores
+# busy, and more in flight only made the engine and the API compete for CPU.
 LOOKAHEAD = 4
 HOURLY_LOOKAHEAD = 2
+BUCKETS_PER_BATCH = 7
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Distinct time, label and currency fields a FieldCache keeps (a few MB at most).
 FIELD_CACHE_LIMIT = 20_000
@@ -67,7 +69,7 @@ async def batch_rows(engine: QueryEngine, params: ReportParams, currency: str, b
     if reads_hourly(POD_ENERGY, by, matchers, params.group_by):
         cells = await read_hourly(engine, COUNTERS, by, matchers, batch, weights)
     else:
-        cells = await gather_all(_bucket_cells(engine, by, matchers, bucket, weights) for bucket in batch)
+        cells = await _batch_cells(engine, by, matchers, batch, weights)
     rows: list[Row] = []
     for bucket, groups in zip(batch, cells, strict=True):
         start, end = bucket.start, bucket.end
@@ -76,13 +78,16 @@ async def batch_rows(engine: QueryEngine, params: ReportParams, currency: str, b
     return rows
 
 
-async def _bucket_cells(engine: QueryEngine, by: Sequence[str], matchers: dict[str, str], bucket: Bucket,
-                        weights: tuple[float, ...]) -> dict[Key, list[float]]:
-    """One bucket's four counters per group, read bucket by bucket (0.0 where one has none)."""
-    answers = await gather_all(read_bucket(engine, counter, by, matchers, bucket, weight)
+async def _batch_cells(engine: QueryEngine, by: Sequence[str], matchers: dict[str, str], batch: Sequence[Bucket],
+                       weights: tuple[float, ...]) -> list[dict[Key, list[float]]]:
+    """Per bucket of `batch`, its four counters per group (0.0 where one has none)."""
+    answers = await gather_all(read_buckets(engine, counter, by, matchers, batch, weight)
                                for counter, weight in zip(COUNTERS, weights, strict=True))
-    keys = set().union(*answers)
-    return {key: [answer.get(key, 0.0) for answer in answers] for key in keys}
+    cells = []
+    for per_counter in zip(*answers, strict=True):
+        keys = set().union(*per_counter)
+        cells.append({key: [answer.get(key, 0.0) for answer in per_counter] for key in keys})
+    return cells
 
 
 async def iter_batches(engine: QueryEngine, params: ReportParams, currency: str) -> AsyncIterator[list[Row]]:
@@ -92,7 +97,7 @@ async def iter_batches(engine: QueryEngine, params: ReportParams, currency: str)
     weights = tuple(await gather_all(read_phase_weight(engine, counter, by, matchers, params.window)
                                      for counter in COUNTERS)) if params.buckets else ()
     hourly = reads_hourly(POD_ENERGY, by, matchers, params.group_by)
-    size, ahead = (HOURS_PER_QUERY, HOURLY_LOOKAHEAD) if hourly else (1, LOOKAHEAD)
+    size, ahead = (HOURS_PER_QUERY, HOURLY_LOOKAHEAD) if hourly else (BUCKETS_PER_BATCH, LOOKAHEAD)
     batches = (params.buckets[index:index + size] for index in range(0, len(params.buckets), size))
     pending: deque[asyncio.Task[list[Row]]] = deque()
     try:

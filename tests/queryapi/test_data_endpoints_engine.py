@@ -10,7 +10,7 @@ import pytest
 from aiohttp import web
 
 from queryapi.history import HOURS_PER_QUERY
-from queryapi.report import HOURLY_LOOKAHEAD, LOOKAHEAD
+from queryapi.report import BUCKETS_PER_BATCH, HOURLY_LOOKAHEAD, LOOKAHEAD
 from tests.fixtures.prometheus import free_port
 from tests.queryapi.stubs import StubEngine
 
@@ -142,18 +142,21 @@ async def test_report_export_streams_before_reading_every_bucket(aiohttp_server,
     engine = ManyRows(series=300)
     client = await api_client(prometheus_url=await _many_rows_engine(aiohttp_server, engine))
 
-    response = await client.get("/api/v1/report/export", params={"from": "2024-01-01", "to": "2024-01-21"})
+    response = await client.get("/api/v1/report/export", params={"from": "2024-01-01", "to": "2024-03-01"})
     first = await response.content.readany()
-    asked_at_first_bytes = engine.count
+    asked_at_first_bytes = engine.count, engine.range_count
     rest = await response.read()
 
     assert response.headers["Transfer-Encoding"] == "chunked"
     assert first.startswith(b"period_start,")
-    # 4 phase lookups, then 16 readings per daily bucket (4 counters, 2 evaluations each, each
-    # a read of the daily sums and, as this engine has no day, of the hourly increases): when
-    # the first bytes arrive at most LOOKAHEAD + 1 of the 20 buckets have been asked for.
-    assert asked_at_first_bytes <= 4 + 16 * (LOOKAHEAD + 1) < 4 + 16 * 20
-    assert (first + rest).count(b"\r\n") == 1 + 20 * 300
+    # 4 phase lookups, then per batch of BUCKETS_PER_BATCH daily buckets 8 range queries of
+    # their days (4 counters, 2 evaluations each) and, as this engine's answers have no day, 8
+    # hourly readings per bucket: when the first bytes arrive at most LOOKAHEAD + 1 batches of
+    # the 60 buckets have been asked for.
+    batches = LOOKAHEAD + 1
+    assert asked_at_first_bytes[0] <= 4 + 8 * BUCKETS_PER_BATCH * batches < 4 + 8 * 60
+    assert asked_at_first_bytes[1] <= 8 * batches < 8 * 60 / BUCKETS_PER_BATCH
+    assert (first + rest).count(b"\r\n") == 1 + 60 * 300
 
 
 async def test_report_export_hourly_streams_before_reading_every_batch(aiohttp_server, api_client) -> None:
