@@ -13,7 +13,7 @@ so a long namespace or cluster history never reads a pod series.
 Counters, recorded: the bucket is the sum of the hourly increases ending at each of its whole
 hours H. Hourly buckets are read many at a time, by range queries stepping through whole hours
 (`read_hourly`, batches of HOURS_PER_QUERY); longer buckets by subqueries the engine adds up
-(`bucket_readings`): their whole days from the daily sums, one sample a day (daily.py), and
+(`bucket_readings`): their whole days from the daily sums, one sample a day (sparse.py), and
 the hours before those days from the hourly increases. Rules run once a minute at a phase
 Prometheus fixes (p seconds past each minute), so no evaluation falls on H itself: each hour
 is read at the evaluations just before and just after H, and the two sums are weighted by
@@ -26,7 +26,7 @@ over its own samples in the bucket. Power: the energy of the bucket over its len
 """
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel
@@ -42,26 +42,23 @@ from exporter.catalogue import (
 )
 from queryapi import promql
 from queryapi.buckets import Bucket
-from queryapi.daily import Days, Reading, hourly_reading, read_days, read_single_days
 from queryapi.engine import QueryEngine
 from queryapi.gather import Key, gather_all, index
+from queryapi.hourly import Part, read_runs
 from queryapi.params import MetricTimeseriesParams
 from queryapi.recorded import (
     EVALUATION_SECONDS,
     Recorded,
     daily_sum,
+    hour_reading,
     hourly_increase,
     unallocated_twin,
     usage_sum,
 )
 from queryapi.results import Point, Series, Timeseries
+from queryapi.sparse import Days, Reading, hourly_reading, read_days, read_single_days
 
 HOUR_SECONDS = 3600
-# Whole hours one range query reads (and the report's batch of hourly buckets): ~80k points a
-# query for 417 namespaces x 4 counters, ~2 MB of JSON. The engine pays a fixed cost per series
-# and query besides its cost per point: on the 1M-row export 48 hours took ~25% less engine CPU
-# than 24 (docs/PERFORMANCE.md); with report.HOURLY_LOOKAHEAD 2 the export holds no more rows.
-HOURS_PER_QUERY = 48
 # Instant lookups of the rule group's phase when the window's end has no sample.
 PHASE_PROBES = 64
 POD_KEY = ("namespace", "pod", "node")
@@ -138,7 +135,7 @@ def bucket_readings(source: MetricDef, by: Sequence[str], matchers: Mapping[str,
     hours = _hours(bucket)
     end = int(bucket.end.timestamp())
     # The last whole days come from the daily sums when the bucket ends on a whole UTC hour
-    # (not in a zone with a half-hour offset); the hours before them, hourly (daily.py).
+    # (not in a zone with a half-hour offset); the hours before them, hourly (sparse.py).
     days = hours // 24 if end % HOUR_SECONDS == 0 else 0
     rest = hours - 24 * days
     readings: list[Reading | Days] = []
@@ -199,7 +196,7 @@ def _probe_times(start: datetime, end: datetime) -> list[datetime]:
 async def read_buckets(engine: QueryEngine, source: MetricDef, by: Sequence[str], matchers: Mapping[str, str],
                        buckets: Sequence[Bucket], after_weight: float) -> list[dict[Key, float]]:
     """`read_bucket` of each of `buckets`; one-day readings of the daily sums (daily buckets)
-    are read together, a range query per series and phase (daily.read_single_days)."""
+    are read together, a range query per series and phase (sparse.read_single_days)."""
     plans = [bucket_readings(source, by, matchers, bucket, after_weight) for bucket in buckets]
     single: dict[tuple[str, int], list[tuple[int, Days]]] = {}
     rest: list[tuple[int, Reading | Days]] = []
@@ -240,93 +237,26 @@ async def read_hourly(engine: QueryEngine, sources: Sequence[MetricDef], by: Seq
                       matchers: Mapping[str, str], buckets: Sequence[Bucket],
                       after_weights: Sequence[float]) -> list[dict[Key, Sequence[float]]]:
     """Recorded counters `sources` over each of `buckets` per `by` group, read by range queries
-    stepping through the buckets' whole hours (HOURS_PER_QUERY a query, all sources in one, both
-    evaluations around each hour weighted as in `bucket_readings`; `after_weights`: one per
-    source). Per bucket: group -> one value per source (0.0 where a source has none); a group is
-    there when any source has a finite value in the bucket. The sums `bucket_readings` has the
-    engine make, added here instead."""
+    stepping through the buckets' whole hours (hourly.read_runs: HOURS_PER_QUERY a query, one
+    per recorded name and evaluation read, from the sparse copies where they are all there;
+    both evaluations around each hour weighted as in `bucket_readings`; `after_weights`: one
+    per source). Per bucket: group -> one value per source (0.0 where a source has none); a
+    group is there when any source has a finite value in the bucket. The sums
+    `bucket_readings` has the engine make, added here instead."""
     level = recorded_level(by, matchers)
     if level is None or any(source.kind != "counter" for source in sources):
         raise ValueError("read_hourly reads recorded counters only")
-    column = {name: index for index, source in enumerate(sources) for name in recorded_names(level, source)}
-    query = promql.recorded_hours(list(column), matchers)
     hours = sorted({hour for bucket in buckets for hour in reading_hours(bucket)})
-    # (delay of the reading after each hour, weight of each source's reading at that delay)
-    phases = [(0, [1.0 - weight for weight in after_weights])]
+    # (phase, delay of the dense reading after each hour, weight of each source's reading)
+    phases = [("before", 0, [1.0 - weight for weight in after_weights])]
     if any(after_weights):
-        phases.append((EVALUATION_SECONDS, list(after_weights)))
-    runs = [(run, delay, weights) for run in _runs(hours) for delay, weights in phases]
-    answers = await gather_all(engine.query_range(query, _utc(run[0] + delay), _utc(run[-1] + delay), HOUR_SECONDS)
-                               for run, delay, _ in runs)
-    width = len(sources)
-    per_hour: dict[int, dict[Key, Sequence[float]]] = {}
-    finite = True
-    for start in range(0, len(runs), len(phases)):
-        run = runs[start][0]
-        finite &= _add_run(per_hour, run, runs[start:start + len(phases)], answers[start:start + len(phases)],
-                           column, by, width)
-    return [_bucket_cells([per_hour.get(hour, {}) for hour in reading_hours(bucket)], width, finite)
+        phases.append(("after", EVALUATION_SECONDS, list(after_weights)))
+    parts = [Part(weights[column], column, hour_reading(recorded, phase).name, recorded.name, delay)
+             for phase, delay, weights in phases for column, source in enumerate(sources)
+             for recorded in recorded_hourly(level, source) if weights[column]]
+    per_hour, finite = await read_runs(engine, parts, hours, by, matchers, len(sources))
+    return [_bucket_cells([per_hour.get(hour, {}) for hour in reading_hours(bucket)], len(sources), finite)
             for bucket in buckets]
-
-
-def _add_run(per_hour: dict[int, dict[Key, Sequence[float]]], run: list[int], phases: list, answers: list,
-             column: Mapping[str, int], by: Sequence[str], width: int) -> bool:
-    """Put the weighted readings of one run of hours (both phases' answers) into `per_hour`, as
-    one tuple of `width` values per group and hour the group has a reading at; False when a
-    value is not finite. Columnar: one list per group and source over the run's hours."""
-    count, first = len(run), run[0]
-    key_of = _make_key_of(by)
-    table: dict[Key, list[list[float] | None]] = {}
-    everywhere: set[Key] = set()  # groups with a reading at every hour of the run
-    somewhere: dict[Key, set[int]] = {}  # the others: positions of their readings
-    for (_, delay, weights), answer in zip(phases, answers, strict=True):
-        for labels, points in answer:
-            index = column.get(labels.get("__name__", ""))
-            if index is None or not weights[index]:
-                continue
-            weight = weights[index]
-            key = key_of(labels)
-            columns = table.get(key)
-            if columns is None:
-                columns = table[key] = [None] * width
-            earlier = columns[index]
-            if len(points) == count:  # one point per step, in order: added in one pass
-                everywhere.add(key)
-                columns[index] = ([weight * point.value for point in points] if earlier is None
-                                  else [a + weight * point.value for a, point in zip(earlier, points, strict=True)])
-                continue
-            values = columns[index] = [0.0] * count if earlier is None else earlier
-            seen = somewhere.setdefault(key, set())
-            for point in points:
-                position = (point.time - delay - first) // HOUR_SECONDS
-                values[position] += weight * point.value
-                seen.add(position)
-    finite = True
-    zeros = [0.0] * count
-    keys, cells = [], []  # groups read at every hour, and per group one tuple per hour
-    for key, columns in table.items():
-        filled = [zeros if values is None else values for values in columns]
-        finite = finite and all(math.isfinite(sum(values)) for values in filled)
-        if key in everywhere:
-            keys.append(key)
-            cells.append(zip(*filled, strict=True))
-        else:
-            at = list(zip(*filled, strict=True))
-            for position in sorted(somewhere[key]):
-                per_hour.setdefault(run[position], {})[key] = at[position]
-    for hour, at_hour in zip(run, zip(*cells, strict=True) if cells else [()] * count, strict=True):
-        groups = per_hour.setdefault(hour, {})
-        groups.update(zip(keys, at_hour, strict=True))
-    return finite
-
-
-def _make_key_of(by: Sequence[str]) -> Callable[[Mapping[str, str]], Key]:
-    """labels -> the tuple of their `by` values ("" for a missing label); one label, the
-    common case, without a generator per series."""
-    if len(by) == 1:
-        name = by[0]
-        return lambda labels: (labels.get(name, ""),)
-    return lambda labels: tuple([labels.get(name, "") for name in by])
 
 
 def _bucket_cells(hours: list[dict[Key, Sequence[float]]], width: int, finite: bool) -> dict[Key, Sequence[float]]:
@@ -349,17 +279,6 @@ def _bucket_cells(hours: list[dict[Key, Sequence[float]]], width: int, finite: b
             else:
                 cells[key] = [value if math.isfinite(value) else 0.0 for value in values]
     return cells
-
-
-def _runs(hours: list[int]) -> list[list[int]]:
-    """Sorted whole hours cut into runs one hour apart, at most HOURS_PER_QUERY long."""
-    runs: list[list[int]] = []
-    for hour in hours:
-        if runs and hour - runs[-1][-1] == HOUR_SECONDS and len(runs[-1]) < HOURS_PER_QUERY:
-            runs[-1].append(hour)
-        else:
-            runs.append([hour])
-    return runs
 
 
 def _utc(seconds: int) -> datetime:

@@ -12,7 +12,7 @@ Families (docs/api.md says which endpoint runs which):
 - snapshot over a window, run at `to`: `increase_by`, `node_increase`, `power_by`,
   `average_by`, `count_by`, `latest`;
 - calendar buckets (history): `recorded_bucket_sum`, `recorded_days_sum` and
-  `recorded_days_each` (whole days of a bucket, from the daily sums), `recorded_hours` (range
+  `recorded_days_each`, `recorded_copies` (whole days of a bucket, from the daily sums), `recorded_hours` (range
   queries, hourly buckets), `recorded_bucket_readings` on the series of rules/history.yml, and
   `increase_by` / `average_by` on raw pod series;
 - recommendations: plain selectors and `seen_timestamp`;
@@ -258,6 +258,12 @@ def recorded_days_each(name: str, by: Sequence[str], matchers: Mapping[str, str]
     group has one: a range query stepping a day gives each day found and its values."""
     values = _sum_by(by, _latest_in_hour(name, matchers, offset_ms))
     return f"{values} or {_days_label(f'count({_latest_in_hour(name, None, offset_ms)})')}"
+
+
+def recorded_copies(name: str, matchers: Mapping[str, str] | None, offset_ms: int) -> str:
+    """The sparse-copy recorded series `name`, each series' latest sample in the hour up to
+    `offset_ms` before the query time (a range query stepping an hour reads each hour's copy)."""
+    return _latest_in_hour(name, matchers, offset_ms)
 
 
 def _latest_in_hour(name: str, matchers: Mapping[str, str] | None, offset_ms: int) -> str:

@@ -10,13 +10,14 @@ Gauges are recorded as `level:metric:sum` every minute; a bucket is their averag
 namespace (pod series by namespace), node (by node) and cluster (one series). Node and
 cluster levels also record the nodes' unallocated counters, which have no namespace.
 
-Each hourly increase also has a sparse daily sum, in a second group evaluated every hour
-(`level:metric:sum_increase1h_sum1d_before` and `..._after`): at an evaluation in the hour
-after a whole hour H, the sum of the hourly increases at the 24 whole hours ending at H - 1 h,
-each read as history reads it, at the minute group's evaluation just before the hour (before)
-or just after it (after). A long bucket reads one such sample a day instead of every minute
-of the hourly series (history.py, daily.py). The daily sum lags an hour so that every reading
-it adds was written well before the evaluation, whatever the two groups' phases.
+Each hourly increase also has sparse copies, in a second group evaluated every hour: at an
+evaluation in the hour after a whole hour H, `level:metric:sum_increase1h_sum1h_before` is
+the hourly increase read at H - 1 h as history reads it, at the minute group's evaluation
+just before the hour (`..._after`: just after it), and `..._sum1d_before` / `..._sum1d_after`
+the sum of those readings at the 24 whole hours ending at H - 1 h. History reads these, one
+sample an hour or a day, instead of every minute of the hourly series (history.py, sparse.py).
+They lag an hour so that every reading was written well before the evaluation, whatever the
+two groups' phases.
 """
 
 from dataclasses import dataclass
@@ -41,16 +42,18 @@ GROUP_NAME = "greenkube.rules"
 EVALUATION_INTERVAL = "1m"
 EVALUATION_SECONDS = 60
 INCREASE_RANGE_SECONDS = 3600
-DAILY_GROUP_NAME = "greenkube.daily.rules"
-DAILY_INTERVAL = "1h"
-# Daily sum operation -> how long before each step of its 1 h subquery the hourly increase is
-# read: an hour, so the step at H reads the evaluation at or just before H - 1 h (before), or
-# an hour less one evaluation interval, the evaluation just after H - 1 h (after).
-DAILY_SUMS: dict[str, int] = {
-    "sum_increase1h_sum1d_before": 3600,
-    "sum_increase1h_sum1d_after": 3600 - EVALUATION_SECONDS,
+SPARSE_GROUP_NAME = "greenkube.sparse.rules"
+SPARSE_INTERVAL = "1h"
+# Sparse copies of each hourly increase -> (hours summed, how long before each step of the 1 h
+# subquery the hourly increase is read): an hour, so the step at H reads the evaluation at or
+# just before H - 1 h (before), or an hour less one evaluation interval, the evaluation just
+# after H - 1 h (after). One hour: that hour's reading itself; one day: the day's 24.
+SPARSE_SUMS: dict[str, tuple[int, int]] = {
+    "sum_increase1h_sum1h_before": (3600, 3600),
+    "sum_increase1h_sum1h_after": (3600, 3600 - EVALUATION_SECONDS),
+    "sum_increase1h_sum1d_before": (86400, 3600),
+    "sum_increase1h_sum1d_after": (86400, 3600 - EVALUATION_SECONDS),
 }
-DAY_SECONDS = 86400
 LEVELS: dict[str, tuple[str, ...]] = {"namespace": ("namespace",), "node": ("node",), "cluster": ()}
 USAGE_GAUGES = (POD_CPU_USAGE, POD_MEMORY_USAGE)
 
@@ -80,9 +83,9 @@ class Recorded:
         """The rule's PromQL (built in queryapi/promql.py)."""
         if self.operation == "sum_increase1h":
             return promql.rule_sum_increase(self.source, self.labels, INCREASE_RANGE_SECONDS)
-        if self.operation in DAILY_SUMS:
+        if self.operation in SPARSE_SUMS:
             hourly = Recorded(self.level, self.source, "sum_increase1h").name
-            return promql.rule_daily_sum(hourly, self.labels, DAY_SECONDS, DAILY_SUMS[self.operation])
+            return promql.rule_daily_sum(hourly, self.labels, *SPARSE_SUMS[self.operation])
         return promql.rule_sum(self.source, self.labels)
 
 
@@ -105,9 +108,19 @@ def usage_sum(level: str, gauge: MetricDef) -> Recorded:
 def daily_sum(hourly: Recorded, phase: str) -> Recorded:
     """The daily sum of the recorded hourly increase `hourly` for `phase` ("before" or
     "after" each whole hour)."""
-    recorded = Recorded(hourly.level, hourly.source, f"sum_increase1h_sum1d_{phase}")
-    if recorded not in DAILY:
-        raise ValueError(f"{hourly.name} has no daily sum recorded for phase {phase!r}")
+    return _sparse(hourly, f"sum_increase1h_sum1d_{phase}")
+
+
+def hour_reading(hourly: Recorded, phase: str) -> Recorded:
+    """The sparse copy (one sample an hour) of the recorded hourly increase `hourly`'s reading
+    at each whole hour, for `phase` ("before" or "after" the hour)."""
+    return _sparse(hourly, f"sum_increase1h_sum1h_{phase}")
+
+
+def _sparse(hourly: Recorded, operation: str) -> Recorded:
+    recorded = Recorded(hourly.level, hourly.source, operation)
+    if recorded not in SPARSE:
+        raise ValueError(f"{hourly.name} has no {operation} recorded")
     return recorded
 
 
@@ -124,25 +137,25 @@ def _all_recorded() -> tuple[Recorded, ...]:
 
 
 RECORDED = _all_recorded()
-DAILY = tuple(Recorded(hourly.level, hourly.source, operation)
-              for hourly in RECORDED if hourly.operation == "sum_increase1h" for operation in DAILY_SUMS)
+SPARSE = tuple(Recorded(hourly.level, hourly.source, operation)
+               for hourly in RECORDED if hourly.operation == "sum_increase1h" for operation in SPARSE_SUMS)
 
 
 def render_rules() -> dict:
     """The rule file's content: the minute group (RECORDED, in order) and the hourly group of
-    daily sums (DAILY)."""
+    sparse copies and daily sums (SPARSE)."""
     def rules(recorded: tuple[Recorded, ...]) -> list[dict[str, str]]:
         return [{"record": one.name, "expr": one.expr} for one in recorded]
 
     return {"groups": [{"name": GROUP_NAME, "interval": EVALUATION_INTERVAL, "rules": rules(RECORDED)},
-                       {"name": DAILY_GROUP_NAME, "interval": DAILY_INTERVAL, "rules": rules(DAILY)}]}
+                       {"name": SPARSE_GROUP_NAME, "interval": SPARSE_INTERVAL, "rules": rules(SPARSE)}]}
 
 
 HEADER = (
     "# Generated by `python -m queryapi.recorded > rules/history.yml`; edit queryapi/recorded.py instead.\n"
     "# History roll-ups the query API reads (docs/rules.md): hourly increases and usage sums per\n"
-    "# namespace, node and cluster, evaluated every minute, and daily sums of the hourly\n"
-    "# increases, evaluated every hour.\n"
+    "# namespace, node and cluster, evaluated every minute, and sparse copies of the hourly\n"
+    "# increases (each hour's reading, and daily sums), evaluated every hour.\n"
 )
 
 

@@ -2,8 +2,8 @@
 
 `iter_batches` reads the buckets in batches, a few batches ahead of the one being written:
 hourly buckets of recorded series HOURS_PER_QUERY at a time (range queries, history.read_hourly),
-other buckets one at a time (their four counters concurrently). Memory holds a few batches'
-rows, never the whole report. A row is a tuple in `columns(aggregate)` order. The summary
+other buckets BUCKETS_PER_BATCH at a time (their four counters concurrently). Memory holds a
+few batches' rows, never the whole report. A row is a tuple in `columns(aggregate)` order. The summary
 consumes the same rows in the same order, so its row count is the export's and each total is
 the sum of the export's column, added in the export's order (what a reader of the file adds up).
 
@@ -26,13 +26,13 @@ from queryapi.engine import QueryEngine
 from queryapi.gather import Key, gather_all
 from queryapi.history import (
     AGGREGATE_LABELS,
-    HOURS_PER_QUERY,
     filter_matchers,
     read_buckets,
     read_hourly,
     read_phase_weight,
     reads_hourly,
 )
+from queryapi.hourly import HOURS_PER_QUERY
 from queryapi.params import ReportParams
 from queryapi.results import ReportSummary
 

@@ -45,21 +45,22 @@ def counter_rules(directory: Path) -> Path:
     return path
 
 
-def daily_rules(directory: Path) -> Path:
-    """rules/history.yml cut to its hourly group, the daily sums of the hourly increases."""
+def sparse_rules(directory: Path) -> Path:
+    """rules/history.yml cut to its hourly group: the sparse copies of the hourly increases
+    (each hour's readings, and daily sums)."""
     document = yaml.safe_load(RULES.read_text(encoding="utf-8"))
     document["groups"] = document["groups"][1:]
-    path = directory / "history-daily.yml"
+    path = directory / "history-sparse.yml"
     path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
     return path
 
 
-# The spans the daily sums are backfilled over (evaluations every hour from..to): a day of 24
-# whole hours ending at E has its sample when E + 1 h is in one. Left out on purpose, so that
-# history reads those days from the hourly increases and the tests prove both paths: the first
-# three days (the rules installed after the cluster began) and 38 hours mid-history (Prometheus
-# down; not on a day boundary of either test zone).
-DAILY_SPANS = (
+# The spans the sparse copies are backfilled over (evaluations every hour from..to): an hour H
+# (a day of 24 whole hours ending at H) has its copy when H + 1 h is in one. Left out on
+# purpose, so that history reads those from the hourly increases and the tests prove both
+# paths: the first three days (the rules installed after the cluster began) and 38 hours
+# mid-history (Prometheus down; not on a day boundary of either test zone).
+SPARSE_SPANS = (
     (scenario.START + 3 * scenario.DAY, scenario.START + 17 * scenario.DAY),
     (scenario.START + 18 * scenario.DAY + 15 * scenario.HOUR, scenario.LAST + 2 * scenario.HOUR),
 )
@@ -70,15 +71,15 @@ def history_prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pro
     """A Prometheus holding tests/queryapi/scenario.py's 41 days, raw and recorded, built once
     for the package (about 30 s on 2 cores): one OpenMetrics file per day backfilled two at a
     time, then `promtool tsdb create-blocks-from rules` with the counter rules of
-    rules/history.yml over the whole history, then with its daily sums over DAILY_SPANS, each
-    followed by a restart with the new blocks."""
+    rules/history.yml over the whole history, then with its sparse copies over SPARSE_SPANS,
+    each followed by a restart with the new blocks."""
     root = tmp_path_factory.mktemp("history-prometheus")
     factory = PrometheusFactory(root)
     prom = factory(start=False)
     prom.backfill_openmetrics_files(write_openmetrics_days(scenario.HISTORY, root))
     prom.start()
     prom.backfill_rules(counter_rules(root), scenario.FIRST - scenario.HOUR, scenario.LAST + scenario.HOUR)
-    for start, end in DAILY_SPANS:
-        prom.backfill_rules(daily_rules(root), start, end)
+    for start, end in SPARSE_SPANS:
+        prom.backfill_rules(sparse_rules(root), start, end)
     yield prom
     factory.close()

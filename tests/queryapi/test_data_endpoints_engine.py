@@ -9,7 +9,8 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from queryapi.history import HOURS_PER_QUERY
+from queryapi.hourly import HOURS_PER_QUERY
+from queryapi.promql import DAYS_LABEL
 from queryapi.report import BUCKETS_PER_BATCH, HOURLY_LOOKAHEAD, LOOKAHEAD
 from tests.fixtures.prometheus import free_port
 from tests.queryapi.stubs import StubEngine
@@ -107,26 +108,33 @@ class ManyRows:
     `fail_after` queries, and counts them."""
 
     def __init__(self, series: int, fail_after: int | None = None):
-        self.series, self.fail_after, self.count, self.range_count = series, fail_after, 0, 0
+        self.series, self.fail_after, self.count, self.range_count, self.total = series, fail_after, 0, 0, 0
+
+    def _failing(self) -> bool:
+        self.total += 1
+        return self.fail_after is not None and self.total > self.fail_after
 
     async def answer(self, request: web.Request) -> web.Response:
         await request.post()
         self.count += 1
-        if self.fail_after is not None and self.count > self.fail_after:
+        if self._failing():
             return web.json_response({"status": "error", "error": "boom"}, status=500)
         result = [{"metric": {"namespace": f"ns-{i:04d}"}, "value": [0, "1"]} for i in range(self.series)]
         return web.json_response({"status": "success", "data": {"resultType": "vector", "result": result}})
 
 
     async def answer_range(self, request: web.Request) -> web.Response:
-        """Every series of the selector's first name, 1.0 at every step (hourly report batches)."""
+        """`series` namespaces, 1.0 at every step, and, to a query that counts the steps found
+        (a read of the sparse copies), that every step was found (hourly report batches)."""
         form = await request.post()
         self.range_count += 1
-        name = str(form["query"]).split('"')[1].split("|")[0]
+        if self._failing():
+            return web.json_response({"status": "error", "error": "boom"}, status=500)
         start, end, step = int(float(form["start"])), int(float(form["end"])), int(form["step"])
         values = [[t, "1"] for t in range(start, end + 1, step)]
-        result = [{"metric": {"__name__": name, "namespace": f"ns-{i:04d}"}, "values": values}
-                  for i in range(self.series)]
+        result = [{"metric": {"namespace": f"ns-{i:04d}"}, "values": values} for i in range(self.series)]
+        if DAYS_LABEL in str(form["query"]):
+            result.append({"metric": {DAYS_LABEL: "present"}, "values": values})
         return web.json_response({"status": "success", "data": {"resultType": "matrix", "result": result}})
 
 
@@ -150,12 +158,11 @@ async def test_report_export_streams_before_reading_every_bucket(aiohttp_server,
     assert response.headers["Transfer-Encoding"] == "chunked"
     assert first.startswith(b"period_start,")
     # 4 phase lookups, then per batch of BUCKETS_PER_BATCH daily buckets 8 range queries of
-    # their days (4 counters, 2 evaluations each) and, as this engine's answers have no day, 8
-    # hourly readings per bucket: when the first bytes arrive at most LOOKAHEAD + 1 batches of
-    # the 60 buckets have been asked for.
+    # their days (4 counters, 2 evaluations each; this engine has every day): when the first
+    # bytes arrive at most LOOKAHEAD + 1 batches of the 60 buckets have been asked for.
     batches = LOOKAHEAD + 1
-    assert asked_at_first_bytes[0] <= 4 + 8 * BUCKETS_PER_BATCH * batches < 4 + 8 * 60
-    assert asked_at_first_bytes[1] <= 8 * batches < 8 * 60 / BUCKETS_PER_BATCH
+    assert asked_at_first_bytes[0] == 4
+    assert asked_at_first_bytes[1] <= 8 * batches < engine.range_count == 8 * -(-60 // BUCKETS_PER_BATCH)
     assert (first + rest).count(b"\r\n") == 1 + 60 * 300
 
 
@@ -170,18 +177,21 @@ async def test_report_export_hourly_streams_before_reading_every_batch(aiohttp_s
     rest = await response.read()
 
     assert first.startswith(b"period_start,")
-    # 240 hourly buckets in batches of HOURS_PER_QUERY, two range queries a batch (both
-    # evaluations around each hour): at most HOURLY_LOOKAHEAD + 1 of the 5 batches asked for.
+    # 240 hourly buckets in batches of HOURS_PER_QUERY, eight range queries a batch (four
+    # counters, both evaluations around each hour, every hour's sparse copy found): at most
+    # HOURLY_LOOKAHEAD + 1 of the 5 batches asked for.
     assert 240 // HOURS_PER_QUERY == 5
-    assert asked_at_first_bytes <= 2 * (HOURLY_LOOKAHEAD + 1) < engine.range_count == 2 * 5
+    assert asked_at_first_bytes <= 8 * (HOURLY_LOOKAHEAD + 1) < engine.range_count == 8 * 5
     assert (first + rest).count(b"\r\n") == 1 + 240 * 300
 
 
 async def test_report_export_engine_failing_midway_cuts_transfer(aiohttp_server, api_client) -> None:
-    engine = ManyRows(series=300, fail_after=4 + 8 * 10)
+    # 4 phase lookups, then 8 range queries per batch of 7 daily buckets: the first 5 batches
+    # (more than are ever in flight at once) are answered, the 6th of 9 is not.
+    engine = ManyRows(series=300, fail_after=4 + 8 * 5)
     client = await api_client(prometheus_url=await _many_rows_engine(aiohttp_server, engine))
 
-    response = await client.get("/api/v1/report/export", params={"from": "2024-01-01", "to": "2024-01-21"})
+    response = await client.get("/api/v1/report/export", params={"from": "2024-01-01", "to": "2024-03-01"})
 
     assert response.status == 200
     with pytest.raises(aiohttp.ClientPayloadError):

@@ -14,7 +14,6 @@ from exporter.catalogue import (
     SUSTAINABILITY_SCORE,
 )
 from queryapi import promql
-from queryapi.daily import Days
 from queryapi.history import (
     PHASE_PROBES,
     _probe_times,
@@ -25,6 +24,7 @@ from queryapi.history import (
     recorded_level,
 )
 from queryapi.params import BucketParams
+from queryapi.sparse import Days
 
 NS = {"namespace": "shop"}
 

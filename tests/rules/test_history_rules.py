@@ -1,12 +1,13 @@
 """All rule files: promtool accepts them and their unit tests pass; rules/history.yml is what
 queryapi/recorded.py generates (so the API reads exactly the series the rules record)."""
 
+import re
 import subprocess
 from pathlib import Path
 
 import yaml
 
-from queryapi.recorded import DAILY, DAILY_GROUP_NAME, GROUP_NAME, RECORDED, render_rules, render_rules_yaml
+from queryapi.recorded import GROUP_NAME, RECORDED, SPARSE, SPARSE_GROUP_NAME, render_rules, render_rules_yaml
 from tests.fixtures.tools import require_tool
 
 ROOT = Path(__file__).parents[2]
@@ -23,7 +24,7 @@ def test_promtool_check_rules_all_files_pass() -> None:
     result = _promtool("check", "rules", *RULE_FILES)
 
     assert result.returncode == 0, result.stdout + result.stderr
-    assert f"SUCCESS: {len(RECORDED) + len(DAILY)} rules found" in result.stdout
+    assert f"SUCCESS: {len(RECORDED) + len(SPARSE)} rules found" in result.stdout
 
 
 def test_promtool_test_rules_all_tests_pass() -> None:
@@ -51,16 +52,18 @@ def test_history_rules_minute_group_level_metric_operation_names() -> None:
     assert render_rules()["groups"][0]["rules"] == group["rules"]
 
 
-def test_history_rules_hourly_group_two_daily_sums_of_every_hourly_increase() -> None:
+def test_history_rules_hourly_group_sparse_copies_of_every_hourly_increase() -> None:
     minute, group = yaml.safe_load((ROOT / "rules" / "history.yml").read_text(encoding="utf-8"))["groups"]
 
-    assert (group["name"], group["interval"]) == (DAILY_GROUP_NAME, "1h") == ("greenkube.daily.rules", "1h")
+    assert (group["name"], group["interval"]) == (SPARSE_GROUP_NAME, "1h") == ("greenkube.sparse.rules", "1h")
     hourly = [rule["record"] for rule in minute["rules"] if rule["record"].endswith(":sum_increase1h")]
     names = [rule["record"] for rule in group["rules"]]
-    assert names == [f"{name}_sum1d_{phase}" for name in hourly for phase in ("before", "after")]
-    assert len(names) == 40
+    operations = [f"sum{span}_{phase}" for span in ("1h", "1d") for phase in ("before", "after")]
+    assert names == [f"{name}_{operation}" for name in hourly for operation in operations]
+    assert len(names) == 80
     for rule in group["rules"]:
-        hourly_name = rule["record"].rsplit("_sum1d_", 1)[0]
-        offset = "3600s" if rule["record"].endswith("_before") else "3540s"
-        assert f"({hourly_name} offset {offset})[86399s:1h]" in rule["expr"], rule
+        hourly_name, span, phase = re.fullmatch(r"(.*)_sum(1h|1d)_(before|after)", rule["record"]).groups()
+        offset = "3600s" if phase == "before" else "3540s"
+        steps = "[3599s:1h]" if span == "1h" else "[86399s:1h]"
+        assert f"({hourly_name} offset {offset}){steps}" in rule["expr"], rule
     assert render_rules()["groups"][1]["rules"] == group["rules"]

@@ -12,6 +12,9 @@ hourly group's evaluation an hour and a half after each day ends (phase 30 min):
     2024-03-02    -        -         -> missing: 1/2 x 240 + 1/2 x 240 = 240
     2024-03-03    1000     3000      -> 2000
     2024-03-04    1000     -         -> 1/2 x 1000 + 1/2 x 240 (after, read hourly) = 620
+
+and, for each hour of 2024-03-01 only, sparse copies of that hour's readings, 100 before and
+300 after (so an hourly bucket read from them is 1/2 x 100 + 1/2 x 300 = 200, not 10).
 """
 
 from collections.abc import Iterator
@@ -19,7 +22,7 @@ from collections.abc import Iterator
 import pytest
 
 from exporter.catalogue import POD_CO2E
-from queryapi.recorded import daily_sum, hourly_increase
+from queryapi.recorded import daily_sum, hour_reading, hourly_increase
 from tests.fixtures.prometheus import PrometheusFactory, PrometheusProcess
 from tests.queryapi.scenario import DAY, HOUR, MINUTE, at
 
@@ -30,6 +33,7 @@ DAILY = {
     "after": {START + DAY: 3000.0, START + 3 * DAY: 3000.0},
 }
 EXPECTED_DAYS = [2000.0, 240.0, 2000.0, 620.0]
+HOUR_COPIES = {"before": 100.0, "after": 300.0}
 
 
 def _openmetrics() -> str:
@@ -40,6 +44,11 @@ def _openmetrics() -> str:
         name = daily_sum(HOURLY, phase).name
         lines.append(f"# TYPE {name} gauge")
         lines += [f'{name}{{namespace="shop"}} {value!r} {end + HOUR + 30 * MINUTE}' for end, value in days.items()]
+    for phase, value in HOUR_COPIES.items():
+        name = hour_reading(HOURLY, phase).name
+        lines.append(f"# TYPE {name} gauge")
+        lines += [f'{name}{{namespace="shop"}} {value!r} {hour + HOUR + 30 * MINUTE}'
+                  for hour in range(START + HOUR, START + DAY + HOUR, HOUR)]
     return "\n".join(lines) + "\n# EOF\n"
 
 
@@ -108,3 +117,15 @@ async def test_phase_found_inside_the_window_when_its_end_has_no_sample(daily_pr
 
     assert values[:4] == pytest.approx(EXPECTED_DAYS, rel=1e-12)
     assert values[5:] == [0.0, 0.0]
+
+
+async def test_hourly_buckets_read_the_sparse_copies_where_a_run_has_them_all(daily_prometheus, api_client) -> None:
+    client = await api_client(prometheus_url=daily_prometheus.url)
+
+    copied = await _values(client, **{"from": "2024-03-01", "to": "2024-03-02", "group_by": "hourly"})
+    # 48 hours are one range query (HOURS_PER_QUERY): the second day has no copies, so the run
+    # is read from the hourly increases, 10 g an hour.
+    mixed = await _values(client, **{"from": "2024-03-01", "to": "2024-03-03", "group_by": "hourly"})
+
+    assert copied == pytest.approx([200.0] * 24, rel=1e-12)
+    assert mixed == pytest.approx([10.0] * 48, rel=1e-12)

@@ -1,20 +1,23 @@
-"""The whole days of a long bucket, read from the daily sums of rules/history.yml.
+"""Reads of the sparse copies of rules/history.yml (one sample an hour or a day), with the
+hourly increases for whatever they lack.
 
-A counter's bucket of n whole hours ending at a whole UTC hour E adds the hourly increases at
-the hours in (E - n h, E] (history.py). Its last k = n // 24 days, those ending at E, E - 24 h,
-..., are each one sample of a daily sum (queryapi/recorded.py): the sum of the 24 readings
-before (or after) the whole hours of the day ending at E_j, written by the hourly group at its
-evaluation in [E_j + 1 h, E_j + 2 h). One query per series and phase reads them all
-(`promql.recorded_days_sum`: a subquery stepping a day, each step taking the latest sample
-of the hour up to E_j + 2 h - 1 ms) and counts the days it found; the first n - 24 k hours
-stay on the hourly read. The engine reads a sample a day instead of one a minute.
+Days. A counter's bucket of n whole hours ending at a whole UTC hour E adds the hourly
+increases at the hours in (E - n h, E] (history.py). Its last k = n // 24 days, those ending at
+E, E - 24 h, ..., are each one sample of a daily sum (queryapi/recorded.py): the sum of the 24
+readings before (or after) the whole hours of the day ending at E_j, written by the hourly
+group at its evaluation in [E_j + 1 h, E_j + 2 h). One query per series and phase reads them
+all (`promql.recorded_days_sum`: a subquery stepping a day, each step taking the latest sample
+of the hour up to E_j + 2 h - 1 ms) and counts the days it found; the first n - 24 k hours stay
+on the hourly read (`read_days`; daily buckets: `read_single_days`, a range query per run of
+days). The engine reads a sample a day instead of one a minute. A day without its sample (the
+rules were installed later, Prometheus was down at that hour, or the day ended less than about
+two hours ago) is read from the hourly increases instead: when the count is short, a range
+query stepping through the same instants gives each day found, with its values, in one answer
+(so a day written meanwhile is never read twice or missed), and the other days are read as a
+bucket without days would be. The result is the same either way, up to float rounding.
 
-A day without its sample (the rules were installed later, Prometheus was down at that hour,
-or the day ended less than about two hours ago) is read from the hourly increases instead:
-when the count is short, a range query stepping through the same instants gives each day
-found, with its values, in one answer (so a day written meanwhile is never read twice or
-missed), and the other days are read as a bucket without days would be. The result is the
-same either way, up to float rounding.
+Hours. Hourly buckets read each hour's copy the same way, by range queries stepping an hour
+(`read_hours`); a run with any copy missing is read from the hourly increase itself.
 """
 
 import math
@@ -23,7 +26,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from queryapi import promql
-from queryapi.engine import QueryEngine
+from queryapi.engine import QueryEngine, RangeSeries
 from queryapi.gather import Key, gather_all, index
 
 HOUR_SECONDS = 3600
@@ -161,6 +164,24 @@ async def _each_day(engine: QueryEngine, name: str, by: Sequence[str], matchers:
                 groups = values.setdefault(point.time - offset // 1000, {})
                 groups[key] = groups.get(key, 0.0) + point.value
     return present, values
+
+
+async def read_hours(engine: QueryEngine, sparse: str, hourly: str, delay: int, run: Sequence[int],
+                     by: Sequence[str], matchers: Mapping[str, str]) -> tuple[int, list[RangeSeries]]:
+    """The readings at the consecutive whole hours `run` (unix s) of the hourly increase `hourly`
+    for one phase (`delay`: 0 before each hour, the rules' interval after): from its sparse copy
+    `sparse` by one range query when every hour has a copy of some series, else from `hourly`
+    itself (the last hour or two, before the hourly group has run; hours before the group was
+    installed; with a filter, hours the filtered group had no series). Returns (how long after
+    its hour each point is stamped, the series)."""
+    shift = _READ_AFTER_END_MS // 1000 + 1  # the copy of hour H is read 1 ms before H + 2 h
+    query = promql.recorded_copies(sparse, matchers, _BEFORE_MS)
+    series = await engine.query_range(query, _utc(run[0] + shift), _utc(run[-1] + shift), HOUR_SECONDS)
+    # One evaluation writes every group's copy: an hour with none is an hour it did not run.
+    if len({point.time for _, points in series for point in points}) == len(run):
+        return shift, series
+    dense = promql.recorded_hours([hourly], matchers)
+    return delay, await engine.query_range(dense, _utc(run[0] + delay), _utc(run[-1] + delay), HOUR_SECONDS)
 
 
 def _runs_ending(days: list[int]) -> list[tuple[int, int]]:
