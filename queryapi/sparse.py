@@ -172,15 +172,18 @@ async def read_hours(engine: QueryEngine, sparse: str, hourly: str, delay: int, 
     for one phase (`delay`: 0 before each hour, the rules' interval after): from its sparse copy
     `sparse` by one range query when every hour has a copy of some series, else from `hourly`
     itself (the last hour or two, before the hourly group has run; hours before the group was
-    installed; with a filter, hours the filtered group had no series). Returns (how long after
+    installed; with a filter, hours the filtered group had no series; hours that are not whole
+    UTC hours, in zones such as Asia/Kolkata). Returns (how long after
     its hour each point is stamped, the series)."""
+    dense = promql.recorded_hours([hourly], matchers)
+    if run[0] % HOUR_SECONDS:  # hours of a zone with a half-hour offset: copies are of whole UTC hours
+        return delay, await engine.query_range(dense, _utc(run[0] + delay), _utc(run[-1] + delay), HOUR_SECONDS)
     shift = _READ_AFTER_END_MS // 1000 + 1  # the copy of hour H is read 1 ms before H + 2 h
     query = promql.recorded_copies(sparse, matchers, _BEFORE_MS)
     series = await engine.query_range(query, _utc(run[0] + shift), _utc(run[-1] + shift), HOUR_SECONDS)
     # One evaluation writes every group's copy: an hour with none is an hour it did not run.
     if len({point.time for _, points in series for point in points}) == len(run):
         return shift, series
-    dense = promql.recorded_hours([hourly], matchers)
     return delay, await engine.query_range(dense, _utc(run[0] + delay), _utc(run[-1] + delay), HOUR_SECONDS)
 
 

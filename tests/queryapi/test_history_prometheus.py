@@ -11,7 +11,11 @@ the raw pod queries):
   shop's 181,200 J in that hour (0.33%), 180 J of batch's 231,480 J (0.08%), 1,500 J of ml's
   435,000 J (0.34%);
 - a range holding the exporter restart's 12-minute gap has a longer average sample interval,
-  which scales its extrapolation: the restart hour reads 0.42% too little.
+  which scales its extrapolation: the restart hour reads 0.42% too little;
+- in Asia/Kolkata the gap (10:21-10:33 UTC) straddles an hourly bucket edge (10:30): every
+  series stops inside the bucket 09:30-10:30 and is extrapolated by 30 s, with no later sample
+  in it to offset that, so batch's 60 W runner reads 1,800 J of 183,600 J too much (0.98%).
+  That one hourly bucket is allowed RESTART_EDGE (1.5%).
 Pods that start are exact (increase() does not extrapolate below a counter's zero), and so is
 every other hour, day, week and month up to float rounding: the two rule evaluations around
 each whole hour are interpolated (history.py), and power is steady around every boundary.
@@ -31,6 +35,7 @@ from exporter.catalogue import (
 from tests.queryapi.scenario import DAY, END, HOUR, NAMESPACES, START, truth
 
 REL = 0.005
+RESTART_EDGE = 0.015
 ABS = 1e-6
 WHOLE = {"from": "2024-01-31T00:00:00Z", "to": "2024-03-12T00:00:00Z"}
 
@@ -48,12 +53,14 @@ def _bucket_ends(points: list[dict], window_end: str) -> list[tuple[int, int]]:
     return list(zip(starts, [*starts[1:], _seconds(window_end)], strict=True))
 
 
-def _worst(series: dict, metrics, window_end: str = WHOLE["to"], **labels: str) -> float:
-    """Largest relative error of the series' buckets against the truth (asserting each)."""
+def _worst(series: dict, metrics, window_end: str = WHOLE["to"], wider: tuple[str, ...] = (), **labels: str) -> float:
+    """Largest relative error of the series' buckets against the truth (asserting each; the
+    buckets starting at `wider` within RESTART_EDGE)."""
     worst = 0.0
     for point, (start, end) in zip(series["points"], _bucket_ends(series["points"], window_end), strict=True):
         expected = truth(metrics, start, end, **labels)
-        assert point["value"] == pytest.approx(expected, rel=REL, abs=ABS), (labels, _iso(start), _iso(end))
+        tolerance = RESTART_EDGE if point["timestamp"] in wider else REL
+        assert point["value"] == pytest.approx(expected, rel=tolerance, abs=ABS), (labels, _iso(start), _iso(end))
         worst = max(worst, abs(point["value"] - expected) / expected if expected else 0.0)
     return worst
 
@@ -76,9 +83,9 @@ async def test_timeseries_namespace_buckets_match_ground_truth(history_prometheu
 
 
 # Local midnights of zones whose offset has a half hour: Kolkata (+05:30 all year) reads every
-# bucket from the hourly increases, as its midnights are not whole UTC hours; Lord Howe (+11 in
-# its summer, which this window is in, +10:30 in winter) has whole-hour midnights and reads its
-# days from the daily sums.
+# bucket from the hourly increases, as its hours are not whole UTC hours (the sparse copies are
+# of whole UTC hours); Lord Howe (+11 in its summer, which this window is in, +10:30 in winter)
+# has whole-hour midnights and reads its days and hours from the sparse copies.
 ODD_ZONES = {
     "Asia/Kolkata": {"from": "2024-01-31T18:30:00Z", "to": "2024-03-10T18:30:00Z"},
     "Australia/Lord_Howe": {"from": "2024-01-31T13:00:00Z", "to": "2024-03-10T13:00:00Z"},
@@ -86,7 +93,7 @@ ODD_ZONES = {
 
 
 @pytest.mark.parametrize("tz", list(ODD_ZONES))
-@pytest.mark.parametrize("group_by", ["daily", "weekly", "monthly"])
+@pytest.mark.parametrize("group_by", ["hourly", "daily", "weekly", "monthly"])
 async def test_timeseries_half_hour_zones_buckets_match_ground_truth(history_prometheus, api_client,
                                                                      group_by: str, tz: str) -> None:
     client = await api_client(prometheus_url=history_prometheus.url)
@@ -98,8 +105,9 @@ async def test_timeseries_half_hour_zones_buckets_match_ground_truth(history_pro
     assert response.status == 200
     body = await response.json()
     assert [s["labels"] for s in body["series"]] == [{"namespace": name} for name in NAMESPACES]
+    wider = ("2024-02-14T09:30:00Z",) if (tz, group_by) == ("Asia/Kolkata", "hourly") else ()
     for series in body["series"]:
-        _worst(series, [POD_ENERGY], window["to"], namespace=series["labels"]["namespace"])
+        _worst(series, [POD_ENERGY], window["to"], wider, namespace=series["labels"]["namespace"])
     assert body["series"][0]["points"][0]["timestamp"] == window["from"]
 
 

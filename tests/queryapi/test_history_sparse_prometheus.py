@@ -129,3 +129,14 @@ async def test_hourly_buckets_read_the_sparse_copies_where_a_run_has_them_all(da
 
     assert copied == pytest.approx([200.0] * 24, rel=1e-12)
     assert mixed == pytest.approx([10.0] * 48, rel=1e-12)
+
+
+async def test_half_hour_zone_hourly_buckets_read_the_hourly_increases(daily_prometheus, api_client) -> None:
+    client = await api_client(prometheus_url=daily_prometheus.url)
+
+    # Kolkata's hours end at half past a UTC hour: a copy of a whole UTC hour (200 here) is never
+    # one of their readings, so these hours of 2024-03-01 read the hourly series, 10 each.
+    values = await _values(client, **{"from": "2024-03-01T00:30:00Z", "to": "2024-03-01T04:30:00Z",
+                                      "group_by": "hourly", "tz": "Asia/Kolkata"})
+
+    assert values == pytest.approx([10.0] * 4, rel=1e-12)
