@@ -317,9 +317,12 @@ def rule_sum_increase(counter: MetricDef, by: Sequence[str], range_seconds: int)
 
 def rule_daily_sum(hourly: str, by: Sequence[str], range_seconds: int, offset_seconds: int) -> str:
     """Expression of a recording rule: the recorded hourly increase `hourly` read at each whole
-    hour of the range (a second short, so the whole hours are as many as the range has hours,
-    even on an evaluation that falls on one) `offset_seconds` earlier, summed per group."""
-    steps = f"[{format_duration(range_seconds - 1)}:1h]"
+    hour of the range `offset_seconds` earlier, summed per group. The range is a millisecond
+    short (timestamps are whole milliseconds), so it holds as many whole hours as it has hours
+    wherever in the hour the group evaluates, on a whole hour included (a range closed at its
+    start, Prometheus 2, would take one more) and in its last second (a range a whole second
+    short would take one fewer)."""
+    steps = f"[{range_seconds * 1000 - 1}ms:1h]"
     shifted = f"{names_selector([hourly])} offset {format_duration(offset_seconds)}"
     return _sum_by(by, f"sum_over_time(({shifted}){steps})")
 

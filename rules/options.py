@@ -25,11 +25,12 @@ class BudgetPeriod:
 
     @property
     def subquery_range(self) -> str:
-        """The window less one second, in seconds (`86399s` for 1d). A subquery's range holds
+        """The window less one millisecond (`86399999ms` for 1d). A subquery's range holds
         both its ends (Prometheus 2.x): over the full window, an evaluation on a whole step
-        would read window/step + 1 readings, one hour counted twice; one second less keeps
-        exactly window/step, whatever the evaluation's phase."""
-        return f"{_seconds(self.window) - 1}s"
+        would read window/step + 1 readings, one hour counted twice; a whole second less would
+        read one fewer on an evaluation in the last second of a step. One millisecond less (the
+        timestamps' resolution) keeps exactly window/step, whatever the evaluation's phase."""
+        return f"{_seconds(self.window) * 1000 - 1}ms"
 
 
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}

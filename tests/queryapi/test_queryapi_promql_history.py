@@ -282,7 +282,7 @@ def test_recorded_days_sum_bad_days_or_offset_raises(days: int, offset: object) 
 
 def test_rule_daily_sum_24_hours_an_hour_back() -> None:
     assert promql.rule_daily_sum("namespace:a:sum_increase1h", ("namespace",), 86400, 3600) == (
-        "sum by (namespace) (sum_over_time((namespace:a:sum_increase1h offset 3600s)[86399s:1h]))"
+        "sum by (namespace) (sum_over_time((namespace:a:sum_increase1h offset 3600s)[86399999ms:1h]))"
     )
 
 

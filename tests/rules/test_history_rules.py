@@ -64,6 +64,6 @@ def test_history_rules_hourly_group_sparse_copies_of_every_hourly_increase() -> 
     for rule in group["rules"]:
         hourly_name, span, phase = re.fullmatch(r"(.*)_sum(1h|1d)_(before|after)", rule["record"]).groups()
         offset = "3600s" if phase == "before" else "3540s"
-        steps = "[3599s:1h]" if span == "1h" else "[86399s:1h]"
+        steps = "[3599999ms:1h]" if span == "1h" else "[86399999ms:1h]"
         assert f"({hourly_name} offset {offset}){steps}" in rule["expr"], rule
     assert render_rules()["groups"][1]["rules"] == group["rules"]
