@@ -195,32 +195,31 @@ def _probe_times(start: datetime, end: datetime) -> list[datetime]:
 
 async def read_buckets(engine: QueryEngine, source: MetricDef, by: Sequence[str], matchers: Mapping[str, str],
                        buckets: Sequence[Bucket], after_weight: float) -> list[dict[Key, float]]:
-    """`read_bucket` of each of `buckets`; one-day readings of the daily sums (daily buckets)
-    are read together, a range query per series and phase (sparse.read_single_days)."""
-    plans = [bucket_readings(source, by, matchers, bucket, after_weight) for bucket in buckets]
+    """`source` over each of `buckets` per `by` group (unit of the series: J, g, currency,
+    cores, bytes). One-day readings of the daily sums (daily buckets) are read together, a
+    range query per series and phase (sparse.read_single_days)."""
     single: dict[tuple[str, int], list[tuple[int, Days]]] = {}
     rest: list[tuple[int, Reading | Days]] = []
-    for position, plan in enumerate(plans):
-        for reading in plan:
+    for position, bucket in enumerate(buckets):
+        for reading in bucket_readings(source, by, matchers, bucket, after_weight):
             if isinstance(reading, Days) and reading.count == 1:
                 single.setdefault((reading.name, reading.delay), []).append((position, reading))
             else:
                 rest.append((position, reading))
-    groups = list(single.values())
-    answers = await gather_all([
-        *(_read(engine, reading, by, matchers) for _, reading in rest),
-        *(read_single_days(engine, [days for _, days in group], by, matchers) for group in groups),
-    ])
+
+    async def one(position: int, reading: Reading | Days) -> list[tuple[int, dict[Key, float]]]:
+        return [(position, await _read(engine, reading, by, matchers))]
+
+    async def together(group: list[tuple[int, Days]]) -> list[tuple[int, dict[Key, float]]]:
+        answers = await read_single_days(engine, [days for _, days in group], by, matchers)
+        return [(position, answer) for (position, _), answer in zip(group, answers, strict=True)]
+
     results: list[dict[Key, float]] = [{} for _ in buckets]
-    placed = [position for position, _ in rest]
-    values = answers[:len(rest)]
-    for group, answer in zip(groups, answers[len(rest):], strict=True):
-        placed += [position for position, _ in group]
-        values += answer
-    for position, answer in zip(placed, values, strict=True):
-        totals = results[position]
-        for key, value in answer.items():
-            totals[key] = totals.get(key, 0.0) + value
+    for placed in await gather_all([*(one(*item) for item in rest), *(together(group) for group in single.values())]):
+        for position, answer in placed:
+            totals = results[position]
+            for key, value in answer.items():
+                totals[key] = totals.get(key, 0.0) + value
     return results
 
 

@@ -31,10 +31,11 @@ from queryapi.gather import Key, gather_all, index
 
 HOUR_SECONDS = 3600
 DAY_SECONDS = 86400
-# A day's sample is written in the hour starting an hour after the day ends (recorded.py): it
-# is read at the last millisecond of that hour (timestamps are whole milliseconds), i.e. 1 ms
-# before the whole hour two hours after the day's end.
-_READ_AFTER_END_MS = 2 * HOUR_SECONDS * 1000 - 1
+# A copy of an hour or day ending at E is written in the hour [E + 1 h, E + 2 h) (recorded.py):
+# it is read at the last millisecond of that hour (timestamps are whole milliseconds), as the
+# latest sample in the hour up to _BEFORE_MS before E + _READ_AFTER_END (whole seconds, on which
+# range queries step).
+_READ_AFTER_END = 2 * HOUR_SECONDS
 _BEFORE_MS = 1
 # Days one range query reads (Prometheus answers at most 11,000 points per series).
 MAX_DAYS_PER_QUERY = 1000
@@ -62,9 +63,13 @@ class Days:
     count: int
     weight: float = 1.0
 
+    def day_end(self, day: int) -> int:
+        """Unix time (s) day `day` (0: the first) ends at."""
+        return self.end - (self.count - 1 - day) * DAY_SECONDS
+
     def read_ms(self, day: int) -> int:
-        """Unix time (ms) day `day` (0: the first) is read at."""
-        return (self.end - (self.count - 1 - day) * DAY_SECONDS) * 1000 + _READ_AFTER_END_MS
+        """Unix time (ms) day `day` is read at."""
+        return (self.day_end(day) + _READ_AFTER_END) * 1000 - _BEFORE_MS
 
 
 def hourly_reading(names: Sequence[str], by: Sequence[str], matchers: Mapping[str, str], hours: int,
@@ -91,8 +96,7 @@ async def read_days(engine: QueryEngine, days: Days, by: Sequence[str],
         return _weighted(values, days.weight)
     present, values = await _days_found(engine, days, by, matchers) if found else (set(), {})
     missing = [day for day in range(days.count) if day not in present]
-    readings = [hourly_reading([days.hourly], by, matchers, 24 * length,
-                               _utc(days.end - (days.count - 1 - last) * DAY_SECONDS + days.delay), 1.0)
+    readings = [hourly_reading([days.hourly], by, matchers, 24 * length, _utc(days.day_end(last) + days.delay), 1.0)
                 for last, length in _runs_ending(missing)]
     for samples in await gather_all(engine.query(reading.query, reading.at) for reading in readings):
         for key, value in index(samples, by).items():
@@ -134,7 +138,7 @@ async def _days_found(engine: QueryEngine, days: Days, by: Sequence[str],
                       matchers: Mapping[str, str]) -> tuple[set[int], dict[Key, float]]:
     """The days (0: the first) whose sample is there and their sum per group, from one range
     query."""
-    first = days.end - (days.count - 1) * DAY_SECONDS
+    first = days.day_end(0)
     present, values = await _each_day(engine, days.name, by, matchers, first, days.end)
     totals: dict[Key, float] = {}
     for groups in values.values():
@@ -147,21 +151,18 @@ async def _each_day(engine: QueryEngine, name: str, by: Sequence[str], matchers:
                     last: int) -> tuple[set[int], dict[int, dict[Key, float]]]:
     """The days ending at first, first + 1 d, ..., last (unix s) of the daily sum `name`: the
     ends of those whose sample is there, and per end the values per group."""
-    # Stepping on whole seconds (the 1 ms goes in the query), as range answers are decoded.
-    offset = _READ_AFTER_END_MS + _BEFORE_MS
     query = promql.recorded_days_each(name, by, matchers, _BEFORE_MS)
-    series = await engine.query_range(query, _utc_ms(first * 1000 + offset), _utc_ms(last * 1000 + offset),
-                                      DAY_SECONDS)
+    series = await engine.query_range(query, _utc(first + _READ_AFTER_END), _utc(last + _READ_AFTER_END), DAY_SECONDS)
     present: set[int] = set()
     values: dict[int, dict[Key, float]] = {}
     for labels, points in series:
         if promql.DAYS_LABEL in labels:
-            present.update(point.time - offset // 1000 for point in points)
+            present.update(point.time - _READ_AFTER_END for point in points)
             continue
         key = tuple(labels.get(label, "") for label in by)
         for point in points:
             if math.isfinite(point.value):
-                groups = values.setdefault(point.time - offset // 1000, {})
+                groups = values.setdefault(point.time - _READ_AFTER_END, {})
                 groups[key] = groups.get(key, 0.0) + point.value
     return present, values
 
@@ -173,17 +174,16 @@ async def read_hours(engine: QueryEngine, sparse: str, hourly: str, delay: int, 
     `sparse` by one range query when every hour has a copy of some series, else from `hourly`
     itself (the last hour or two, before the hourly group has run; hours before the group was
     installed; with a filter, hours the filtered group had no series; hours that are not whole
-    UTC hours, in zones such as Asia/Kolkata). Returns (how long after
-    its hour each point is stamped, the series)."""
+    UTC hours, in zones such as Asia/Kolkata). Returns (how long after its hour each point is
+    stamped, the series)."""
+    if run[0] % HOUR_SECONDS == 0:  # copies are of whole UTC hours (not a half-hour zone's)
+        query = promql.recorded_copies(sparse, matchers, _BEFORE_MS)
+        series = await engine.query_range(query, _utc(run[0] + _READ_AFTER_END), _utc(run[-1] + _READ_AFTER_END),
+                                          HOUR_SECONDS)
+        # One evaluation writes every group's copy: an hour with none is an hour it did not run.
+        if len({point.time for _, points in series for point in points}) == len(run):
+            return _READ_AFTER_END, series
     dense = promql.recorded_hours([hourly], matchers)
-    if run[0] % HOUR_SECONDS:  # hours of a zone with a half-hour offset: copies are of whole UTC hours
-        return delay, await engine.query_range(dense, _utc(run[0] + delay), _utc(run[-1] + delay), HOUR_SECONDS)
-    shift = _READ_AFTER_END_MS // 1000 + 1  # the copy of hour H is read 1 ms before H + 2 h
-    query = promql.recorded_copies(sparse, matchers, _BEFORE_MS)
-    series = await engine.query_range(query, _utc(run[0] + shift), _utc(run[-1] + shift), HOUR_SECONDS)
-    # One evaluation writes every group's copy: an hour with none is an hour it did not run.
-    if len({point.time for _, points in series for point in points}) == len(run):
-        return shift, series
     return delay, await engine.query_range(dense, _utc(run[0] + delay), _utc(run[-1] + delay), HOUR_SECONDS)
 
 
@@ -204,7 +204,3 @@ def _weighted(values: dict[Key, float], weight: float) -> dict[Key, float]:
 
 def _utc(seconds: int) -> datetime:
     return datetime.fromtimestamp(seconds, UTC)
-
-
-def _utc_ms(milliseconds: int) -> datetime:
-    return datetime.fromtimestamp(milliseconds / 1000, UTC)
