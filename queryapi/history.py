@@ -94,11 +94,6 @@ def recorded_hourly(level: str, counter: MetricDef) -> list[Recorded]:
     return hourly
 
 
-def recorded_names(level: str, counter: MetricDef) -> list[str]:
-    """Names of `recorded_hourly`."""
-    return [recorded.name for recorded in recorded_hourly(level, counter)]
-
-
 def reading_hours(bucket: Bucket) -> list[int]:
     """Unix times (s) of the whole hours whose recorded increases a counter's bucket adds, in
     order: the `n` hours in (end - n h, end], `n` its length in hours (rounded, see below)."""

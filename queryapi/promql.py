@@ -12,11 +12,12 @@ Families (docs/api.md says which endpoint runs which):
 - snapshot over a window, run at `to`: `increase_by`, `node_increase`, `power_by`,
   `average_by`, `count_by`, `latest`;
 - calendar buckets (history): `recorded_bucket_sum`, `recorded_days_sum` and
-  `recorded_days_each`, `recorded_copies` (whole days of a bucket, from the daily sums), `recorded_hours` (range
-  queries, hourly buckets), `recorded_bucket_readings` on the series of rules/history.yml, and
-  `increase_by` / `average_by` on raw pod series;
+  `recorded_days_each` (whole days of a bucket, from the daily sums), `recorded_copies` (hourly
+  buckets, from the hourly copies) and `recorded_hours` (their fallback; range queries),
+  `recorded_bucket_readings` on the series of rules/history.yml, and `increase_by` /
+  `average_by` on raw pod series;
 - recommendations: plain selectors and `seen_timestamp`;
-- recording rules themselves: `rule_sum_increase`, `rule_daily_sum`, `rule_sum`.
+- recording rules themselves: `rule_sum_increase`, `rule_sparse_sum`, `rule_sum`.
 """
 
 import re
@@ -315,7 +316,7 @@ def rule_sum_increase(counter: MetricDef, by: Sequence[str], range_seconds: int)
     return increase_by(counter, by, range_seconds)
 
 
-def rule_daily_sum(hourly: str, by: Sequence[str], range_seconds: int, offset_seconds: int) -> str:
+def rule_sparse_sum(hourly: str, by: Sequence[str], range_seconds: int, offset_seconds: int) -> str:
     """Expression of a recording rule: the recorded hourly increase `hourly` read at each whole
     hour of the range `offset_seconds` earlier, summed per group. The range is a millisecond
     short (timestamps are whole milliseconds), so it holds as many whole hours as it has hours

@@ -85,7 +85,7 @@ class Recorded:
             return promql.rule_sum_increase(self.source, self.labels, INCREASE_RANGE_SECONDS)
         if self.operation in SPARSE_SUMS:
             hourly = Recorded(self.level, self.source, "sum_increase1h").name
-            return promql.rule_daily_sum(hourly, self.labels, *SPARSE_SUMS[self.operation])
+            return promql.rule_sparse_sum(hourly, self.labels, *SPARSE_SUMS[self.operation])
         return promql.rule_sum(self.source, self.labels)
 
 

@@ -280,8 +280,8 @@ def test_recorded_days_sum_bad_days_or_offset_raises(days: int, offset: object) 
         promql.recorded_days_sum("cluster:a:b", (), None, days, offset)  # type: ignore[arg-type]
 
 
-def test_rule_daily_sum_24_hours_an_hour_back() -> None:
-    assert promql.rule_daily_sum("namespace:a:sum_increase1h", ("namespace",), 86400, 3600) == (
+def test_rule_sparse_sum_24_hours_an_hour_back() -> None:
+    assert promql.rule_sparse_sum("namespace:a:sum_increase1h", ("namespace",), 86400, 3600) == (
         "sum by (namespace) (sum_over_time((namespace:a:sum_increase1h offset 3600s)[86399999ms:1h]))"
     )
 
